@@ -1,0 +1,122 @@
+"""The site build driver: runs Pelican with our plugins, reports progress, fails on any error."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cluetrain.content_format import ContentFormatError
+
+SETTINGS_FILE = "pelicanconf.py"
+
+
+class BuildError(Exception):
+    """The site could not be built; ``problems`` lists each one, naming the file where known."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass
+class BuildStats:
+    """What a build did; updated live while it runs."""
+
+    files_read: int = 0
+    pages_written: int = 0
+    seconds: float = 0.0
+    output_path: Path | None = None
+    written: list[str] = field(default_factory=list, repr=False)
+
+    def summary(self) -> str:
+        """The one-line summary printed after a build."""
+        return (
+            f"Built {self.pages_written} files from {self.files_read} source files "
+            f"in {self.seconds:.2f} s into {self.output_path}"
+        )
+
+
+ProgressCallback = Callable[[BuildStats], None]
+
+
+def load_settings(project_root: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Pelican settings from ``project_root/pelicanconf.py`` with ``overrides`` applied."""
+    from pelican.settings import read_settings
+
+    settings_file = Path(project_root) / SETTINGS_FILE
+    if not settings_file.is_file():
+        raise BuildError([f"{settings_file}: no such settings file (run from the project folder)"])
+    return read_settings(str(settings_file), override=dict(overrides or {}))
+
+
+class _ErrorCollector(logging.Handler):
+    """Keeps every error Pelican logs, so a skipped file fails the build instead of vanishing."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            message = f"{message}: {record.exc_info[1]}"
+        self.messages.append(message)
+
+
+@contextmanager
+def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterator[_ErrorCollector]:
+    from pelican import signals
+    from pelican.log import console
+
+    def file_read(*_args: Any, **_kwargs: Any) -> None:
+        stats.files_read += 1
+        if on_progress:
+            on_progress(stats)
+
+    def page_written(path: str, **_kwargs: Any) -> None:
+        stats.pages_written += 1
+        stats.written.append(str(path))
+        if on_progress:
+            on_progress(stats)
+
+    collector = _ErrorCollector()
+    pelican_logger = logging.getLogger("pelican")
+    pelican_logger.addHandler(collector)
+    receivers = [
+        (signals.content_object_init, file_read),
+        (signals.content_written, page_written),
+        (signals.feed_written, page_written),
+    ]
+    for signal, receiver in receivers:
+        signal.connect(receiver, weak=False)
+    was_quiet = console.quiet
+    console.quiet = True  # we print our own summary
+    try:
+        yield collector
+    finally:
+        console.quiet = was_quiet
+        for signal, receiver in receivers:
+            signal.disconnect(receiver)
+        pelican_logger.removeHandler(collector)
+
+
+def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = None) -> BuildStats:
+    """Run a full Pelican build; raise :class:`BuildError` naming every problem."""
+    from pelican import Pelican
+
+    stats = BuildStats(output_path=Path(settings["OUTPUT_PATH"]))
+    started = time.perf_counter()
+    with _observe(stats, on_progress) as collector:
+        try:
+            Pelican(settings).run()
+        except ContentFormatError as exc:
+            raise BuildError([str(exc)]) from exc
+    stats.seconds = time.perf_counter() - started
+    if collector.messages:
+        raise BuildError(collector.messages)
+    return stats

@@ -1,0 +1,77 @@
+"""Site settings for Pelican (declarative: no logic here). See README, "Configuration"."""
+
+AUTHOR = "The Cluetrain team"
+SITENAME = "Cluetrain"
+SITESUBTITLE = "Markets are conversations"
+SITEURL = ""  # set the public https:// address in publishconf.py
+SITE_DESCRIPTION = "The Cluetrain blog: what we build, why, and what our customers tell us."
+
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "theme"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images", "extra"]
+# Comment and feedback files are data for the plugins, never articles, pages or static files.
+ARTICLE_EXCLUDES = ["comments", "feedback"]
+PAGE_EXCLUDES = ["comments", "feedback"]
+STATIC_EXCLUDES = ["comments", "feedback"]
+
+ARTICLE_URL = "posts/{slug}/"
+ARTICLE_SAVE_AS = "posts/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+TAG_URL = "tags/{slug}/"
+TAG_SAVE_AS = "tags/{slug}/index.html"
+CATEGORY_URL = "categories/{slug}/"
+CATEGORY_SAVE_AS = "categories/{slug}/index.html"
+AUTHOR_URL = "authors/{slug}/"
+AUTHOR_SAVE_AS = "authors/{slug}/index.html"
+ARCHIVES_SAVE_AS = "archives/index.html"
+TAGS_SAVE_AS = "tags/index.html"
+CATEGORIES_SAVE_AS = "categories/index.html"
+AUTHORS_SAVE_AS = "authors/index.html"
+YEAR_ARCHIVE_URL = "archives/{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}/index.html"
+DEFAULT_PAGINATION = 10
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+FEED_DOMAIN = SITEURL
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CATEGORY_FEED_ATOM = "feeds/categories/{slug}.atom.xml"
+TAG_FEED_ATOM = "feeds/tags/{slug}.atom.xml"
+AUTHOR_FEED_ATOM = "feeds/authors/{slug}.atom.xml"
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+FEED_MAX_ITEMS = 20
+
+# Our plugins carry a "cluetrain_" prefix so an installed pelican-sitemap, pelican-search
+# or pelican-seo can never shadow them.
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["cluetrain_comments", "cluetrain_seo"]
+
+# --- comments (cluetrain_comments) ---
+COMMENTS_SERVICE_URL = ""  # base URL of the comments service; "" means the same origin
+COMMENTS_CLOSE_AFTER_DAYS = 0  # 0 keeps threads open until a post says "Comments: closed"
+COMMENTS_ON_PAGES = False  # pages get a thread only with "Comments: open"
+COMMENTS_FEED_ATOM = "feeds/comments/{thread}.atom.xml"
+COMMENTS_FEED_ALL_ATOM = "feeds/comments.atom.xml"
+COMMENTS_FEED_MAX_ITEMS = 50
+COMMENTS_MANIFEST = "threads.json"
+
+# --- crawlers (cluetrain_seo) ---
+SITEMAP_SAVE_AS = "sitemap.xml"
+ROBOTS_SAVE_AS = "robots.txt"
+
+DELETE_OUTPUT_DIRECTORY = False
+RELATIVE_URLS = False
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
+CACHE_PATH = "cache"
