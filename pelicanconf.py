@@ -3,7 +3,7 @@
 AUTHOR = "The Cluetrain team"
 SITENAME = "Cluetrain"
 SITESUBTITLE = "Markets are conversations"
-SITEURL = ""  # set the public https:// address in publishconf.py
+SITEURL = "http://127.0.0.1:8000"  # absolute origin, no trailing slash; publishconf.py sets the public one
 SITE_DESCRIPTION = "The Cluetrain blog: what we build, why, and what our customers tell us."
 
 PATH = "content"
@@ -31,7 +31,12 @@ CATEGORY_URL = "categories/{slug}/"
 CATEGORY_SAVE_AS = "categories/{slug}/index.html"
 AUTHOR_URL = "authors/{slug}/"
 AUTHOR_SAVE_AS = "authors/{slug}/index.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
 ARCHIVES_SAVE_AS = "archives/index.html"
+ARCHIVES_URL = "archives/"
+TAGS_URL = "tags/"
+CATEGORIES_URL = "categories/"
+AUTHORS_URL = "authors/"
 TAGS_SAVE_AS = "tags/index.html"
 CATEGORIES_SAVE_AS = "categories/index.html"
 AUTHORS_SAVE_AS = "authors/index.html"

@@ -10,9 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import blinker
+
 from cluetrain.content_format import ContentFormatError
 
 SETTINGS_FILE = "pelicanconf.py"
+# Named blinker signal the comments plugin sends with ``count=`` (named, so neither imports the other).
+COMMENTS_LOADED_SIGNAL = "cluetrain_comments_loaded"
 
 
 class BuildError(Exception):
@@ -73,8 +77,8 @@ def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterato
     from pelican import signals
     from pelican.log import console
 
-    def file_read(*_args: Any, **_kwargs: Any) -> None:
-        stats.files_read += 1
+    def file_read(*_args: Any, count: int = 1, **_kwargs: Any) -> None:
+        stats.files_read += count
         if on_progress:
             on_progress(stats)
 
@@ -89,6 +93,7 @@ def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterato
     pelican_logger.addHandler(collector)
     receivers = [
         (signals.content_object_init, file_read),
+        (blinker.signal(COMMENTS_LOADED_SIGNAL), file_read),
         (signals.content_written, page_written),
         (signals.feed_written, page_written),
     ]

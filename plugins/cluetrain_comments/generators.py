@@ -1,0 +1,130 @@
+"""Generators that write what the comments plugin produces: Atom feeds and threads.json."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from feedgenerator import Atom1Feed
+from pelican import signals
+
+from cluetrain.content_format import atomic_write
+
+MANIFEST_VERSION = 1
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class _Atom(Atom1Feed):
+    """An Atom feed whose <updated> never depends on the clock, so builds are reproducible."""
+
+    def __init__(self, *args: Any, fallback_date: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fallback_date = fallback_date
+
+    def latest_post_date(self) -> datetime:
+        dates = [item["pubdate"] for item in self.items if item.get("pubdate")]
+        return max(dates, default=self.fallback_date)
+
+
+class _OutputGenerator:
+    """Shared constructor and file writing for our small output-only generators."""
+
+    def __init__(self, context: dict, settings: dict, path: str, theme: str, output_path: str, **_: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.output_path = Path(output_path)
+
+    def threads(self) -> dict[str, tuple[Any, str]]:
+        from . import THREADS_CONTEXT_KEY
+
+        return self.context.get(THREADS_CONTEXT_KEY, {})
+
+    def absolute_url(self, relative: str) -> str:
+        return f"{self.settings.get('SITEURL', '')}/{relative}"
+
+    def write(self, relative: str, data: bytes) -> None:
+        target = self.output_path / relative
+        atomic_write(target, data)
+        signals.content_written.send(os.fspath(target), context=self.context)
+
+
+class CommentFeedsGenerator(_OutputGenerator):
+    """Writes an Atom feed per thread and one for all comments."""
+
+    def _feed(self, title: str, link: str, feed_path: str, fallback: datetime) -> _Atom:
+        return _Atom(
+            title=title,
+            link=link,
+            description="",
+            feed_url=self.absolute_url(feed_path),
+            language=self.settings.get("DEFAULT_LANG"),
+            fallback_date=fallback,
+        )
+
+    def _add(self, feed: _Atom, content: Any, node: Any) -> None:
+        link = f"{self.absolute_url(content.url)}#{node.anchor}"
+        feed.add_item(
+            title=f"{node.author} on “{content.title}”",
+            link=link,
+            description=node.text[:300],
+            content=str(node.html),
+            author_name=node.author,
+            pubdate=node.date,
+            unique_id=link,
+        )
+
+    def generate_output(self, writer: Any) -> None:
+        """Write the feeds; entries newest first."""
+        sitename = self.settings.get("SITENAME", "")
+        everything = []
+        for key, (content, _kind) in sorted(self.threads().items()):
+            nodes = content.thread.walk()
+            everything.extend((content, node) for node in nodes)
+            if not content.thread.feed_url:
+                continue
+            feed = self._feed(
+                f"Comments on “{content.title}” — {sitename}",
+                self.absolute_url(content.url),
+                content.thread.feed_url,
+                getattr(content, "date", EPOCH),
+            )
+            for node in sorted(nodes, key=lambda n: (n.date, n.id), reverse=True):
+                self._add(feed, content, node)
+            self.write(content.thread.feed_url, feed.writeString("utf-8").encode("utf-8"))
+
+        all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
+        if all_path:
+            feed = self._feed(f"Comments — {sitename}", self.absolute_url(""), all_path, EPOCH)
+            newest = sorted(everything, key=lambda pair: (pair[1].date, pair[1].id), reverse=True)
+            for content, node in newest[: self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50)]:
+                self._add(feed, content, node)
+            self.write(all_path, feed.writeString("utf-8").encode("utf-8"))
+
+
+class ThreadManifestGenerator(_OutputGenerator):
+    """Writes threads.json: every public thread with its title, URL and open/closed state."""
+
+    def generate_output(self, writer: Any) -> None:
+        """Write the manifest the comments service validates submissions against."""
+        target = self.settings.get("COMMENTS_MANIFEST")
+        if not target:
+            return
+        entries = []
+        for key, (content, kind) in sorted(self.threads().items()):
+            if getattr(content, "status", "published") == "draft":
+                continue
+            entries.append(
+                {
+                    "key": key,
+                    "title": content.title,
+                    "url": self.absolute_url(content.url),
+                    "kind": kind,
+                    "status": "open" if content.thread.open else "closed",
+                    "comments": content.thread.count,
+                }
+            )
+        manifest = {"version": MANIFEST_VERSION, "threads": entries}
+        self.write(target, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))

@@ -1,0 +1,189 @@
+"""Comment threads: which content has one, whether it is open, and its comments as a tree."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from markupsafe import Markup
+
+from cluetrain.content_format import Comment, ContentFormatError, comment_path, validate_thread_key
+from cluetrain.markup import plain_text, render_markdown
+
+OPEN, CLOSED = "open", "closed"
+IDENTICON_SIZE = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Avatar:
+    """A 5×5 mirrored identicon drawn from a stable, non-reversible key."""
+
+    hue: int
+    cells: tuple[tuple[int, int], ...]
+
+    @classmethod
+    def from_key(cls, key: str) -> Avatar:
+        """Derive the identicon from the avatar key (itself a keyed hash, never an address)."""
+        digest = hashlib.sha256(key.encode()).digest()
+        half = (IDENTICON_SIZE + 1) // 2
+        cells = []
+        for y in range(IDENTICON_SIZE):
+            for x in range(half):
+                if digest[2 + y * half + x] & 1:
+                    cells.append((x, y))
+                    if x != IDENTICON_SIZE - 1 - x:
+                        cells.append((IDENTICON_SIZE - 1 - x, y))
+        return cls(hue=int.from_bytes(digest[:2], "big") % 360, cells=tuple(sorted(cells)))
+
+
+@dataclass(slots=True)
+class CommentNode:
+    """One comment as the theme shows it, with its replies."""
+
+    comment: Comment
+    html: Markup
+    text: str
+    avatar: Avatar
+    depth: int = 0
+    replies: list[CommentNode] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.comment.id
+
+    @property
+    def anchor(self) -> str:
+        return f"comment-{self.comment.id}"
+
+    @property
+    def author(self) -> str:
+        return self.comment.author
+
+    @property
+    def website(self) -> str | None:
+        return self.comment.website
+
+    @property
+    def date(self) -> datetime:
+        return self.comment.date
+
+    @property
+    def parent(self) -> str | None:
+        return self.comment.parent
+
+
+@dataclass(slots=True)
+class Thread:
+    """A content object's discussion: open or closed, with its comment tree."""
+
+    key: str
+    open: bool
+    closed_reason: str | None
+    comments: list[CommentNode]
+    count: int
+    latest: datetime | None
+    feed_url: str | None
+
+    def walk(self) -> list[CommentNode]:
+        """Every node, depth-first in display order."""
+        return walk(self.comments)
+
+
+def walk(roots: list[CommentNode]) -> list[CommentNode]:
+    """Every node under ``roots``, depth-first in display order."""
+    ordered: list[CommentNode] = []
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        ordered.append(node)
+        stack.extend(reversed(node.replies))
+    return ordered
+
+
+def thread_key_of(content: object) -> str:
+    """The thread key of a Pelican content object: its slug, validated."""
+    slug = getattr(content, "slug", None)
+    try:
+        return validate_thread_key(slug)
+    except ContentFormatError as exc:
+        raise ContentFormatError(
+            f"slug {slug!r} cannot key a comment thread; set a 'Slug:' of a-z, 0-9 and '-'",
+            getattr(content, "source_path", None),
+        ) from exc
+
+
+def discussion_state(
+    content: object, *, is_page: bool, settings: dict, now: datetime
+) -> tuple[bool, bool, str | None]:
+    """(has a thread, is open, reason when closed) from metadata and site settings."""
+    raw = getattr(content, "metadata", {}).get("comments")
+    value = str(raw).strip().lower() if raw is not None else None
+    if value not in (None, OPEN, CLOSED):
+        raise ContentFormatError(
+            f"unknown value {raw!r} for 'Comments' (use open or closed)",
+            getattr(content, "source_path", None),
+        )
+    if is_page and value is None and not settings.get("COMMENTS_ON_PAGES", False):
+        return False, False, None
+    if value == CLOSED:
+        return True, False, "Comments are closed for this discussion."
+    days = int(settings.get("COMMENTS_CLOSE_AFTER_DAYS") or 0)
+    date = getattr(content, "date", None)
+    if value is None and days > 0 and isinstance(date, datetime):
+        aware = date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+        if now - aware > timedelta(days=days):
+            return True, False, f"Comments close {days} days after publication."
+    return True, True, None
+
+
+def build_tree(content_root: Path, thread: str, comments: list[Comment]) -> list[CommentNode]:
+    """Nest a thread's comments under their parents, siblings by date; orphans are errors."""
+    nodes = {
+        c.id: CommentNode(
+            comment=c,
+            html=Markup(html := render_markdown(c.body)),
+            text=plain_text(html),
+            avatar=Avatar.from_key(c.avatar or hashlib.sha256(f"name:{c.author}".encode()).hexdigest()),
+        )
+        for c in comments
+    }
+    roots: list[CommentNode] = []
+    for node in nodes.values():
+        parent_id = node.comment.parent
+        if parent_id is None:
+            roots.append(node)
+        elif parent_id in nodes:
+            nodes[parent_id].replies.append(node)
+        else:
+            raise ContentFormatError(
+                f"Parent {parent_id!r} is not a comment of thread {thread!r}",
+                comment_path(content_root, thread, node.id),
+            )
+    placed = _order_and_depth(roots)
+    if placed != len(nodes):
+        stray = sorted(set(nodes) - {n.id for n in walk(roots)})
+        raise ContentFormatError(
+            f"replies form a cycle and never reach a top-level comment: {', '.join(stray)}",
+            comment_path(content_root, thread, stray[0]),
+        )
+    return roots
+
+
+def _sort_key(node: CommentNode) -> tuple[datetime, str]:
+    return node.comment.date, node.comment.id
+
+
+def _order_and_depth(roots: list[CommentNode]) -> int:
+    roots.sort(key=_sort_key)
+    placed = 0
+    stack = [(node, 0) for node in roots]
+    while stack:
+        node, depth = stack.pop()
+        node.depth = depth
+        node.replies.sort(key=_sort_key)
+        placed += 1
+        stack.extend((child, depth + 1) for child in node.replies)
+    return placed
+

@@ -1,0 +1,119 @@
+"""The sitemap (every post, page and listing, lastmod reflecting the newest comment) and robots.txt."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pelican import signals
+from pelican.generators import ArticlesGenerator, PagesGenerator
+from pelican.paginator import Paginator
+
+from cluetrain.content_format import atomic_write
+
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+GENERATORS_CONTEXT_KEY = "cluetrain_generators"
+
+
+def remember_generators(generators: list[Any]) -> None:
+    """Keep the run's generators in its context, for the sitemap to walk at write time."""
+    if generators:
+        generators[0].context[GENERATORS_CONTEXT_KEY] = generators
+
+
+def lastmod(content: Any) -> datetime | None:
+    """When a content object last changed: its own date, or its newest comment if later."""
+    dates = [getattr(content, "modified", None) or getattr(content, "date", None)]
+    thread = getattr(content, "thread", None)
+    if thread is not None:
+        dates.append(thread.latest)
+    aware = [d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in dates if isinstance(d, datetime)]
+    return max(aware, default=None)
+
+
+def _newest(contents: Iterable[Any]) -> datetime | None:
+    return max((d for d in map(lastmod, contents) if d is not None), default=None)
+
+
+class SitemapGenerator:
+    """Writes sitemap.xml and robots.txt after the other generators have read the site."""
+
+    def __init__(self, context: dict, settings: dict, path: str, theme: str, output_path: str, **_: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.output_path = Path(output_path)
+
+    def _paginated(self, template: str, save_as: str, url: str, articles: list[Any]) -> Iterator[tuple[str, Any]]:
+        per_page = self.settings["PAGINATED_TEMPLATES"].get(template, False)
+        newest = _newest(articles)
+        if per_page is False or not save_as:
+            if save_as:
+                yield url, newest
+            return
+        paginator = Paginator(save_as, url, articles, self.settings, per_page or self.settings["DEFAULT_PAGINATION"])
+        for number in paginator.page_range:
+            page = paginator.page(number)
+            yield page.url, _newest(page.object_list)
+
+    def entries(self) -> Iterator[tuple[str, datetime | None]]:
+        """(relative URL, lastmod) of every public page the site builds."""
+        for generator in self.context.get(GENERATORS_CONTEXT_KEY, ()):
+            if isinstance(generator, ArticlesGenerator):
+                yield from self._article_entries(generator)
+            elif isinstance(generator, PagesGenerator):
+                for page in generator.pages:
+                    yield page.url, lastmod(page)
+            elif hasattr(generator, "sitemap_entries"):
+                yield from generator.sitemap_entries()
+
+    def _article_entries(self, generator: ArticlesGenerator) -> Iterator[tuple[str, datetime | None]]:
+        s = self.settings
+        articles = generator.articles
+        for article in articles:
+            yield article.url, lastmod(article)
+        yield from self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles)
+        for listing in ("archives", "tags", "categories", "authors"):
+            save_as = s.get(f"{listing.upper()}_SAVE_AS")
+            if save_as and listing in s.get("DIRECT_TEMPLATES", ()):
+                yield s.get(f"{listing.upper()}_URL", os.path.dirname(save_as) + "/"), _newest(articles)
+        for kind, groups in (("tag", generator.tags), ("category", generator.categories), ("author", generator.authors)):
+            for wrapper, members in sorted(groups.items() if isinstance(groups, dict) else groups):
+                yield from self._paginated(kind, wrapper.save_as, wrapper.url, members)
+        for period in self.context.get("period_archives", {}).get("year", []):
+            yield period["url"], _newest(period["dates"])
+
+    def generate_output(self, writer: Any) -> None:
+        """Write sitemap.xml and robots.txt."""
+        siteurl = self.settings.get("SITEURL", "")
+        sitemap_path = self.settings.get("SITEMAP_SAVE_AS")
+        if sitemap_path:
+            ElementTree.register_namespace("", SITEMAP_NS)
+            urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
+            seen = set()
+            for url, modified in self.entries():
+                if url in seen:
+                    continue
+                seen.add(url)
+                element = ElementTree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+                ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}loc").text = f"{siteurl}/{url}"
+                if modified is not None:
+                    ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}lastmod").text = modified.isoformat(
+                        timespec="seconds"
+                    )
+            ElementTree.indent(urlset)
+            self._write(sitemap_path, ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n")
+        robots_path = self.settings.get("ROBOTS_SAVE_AS")
+        if robots_path:
+            lines = ["User-agent: *", "Allow: /"]
+            if sitemap_path:
+                lines.append(f"Sitemap: {siteurl}/{sitemap_path}")
+            self._write(robots_path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+    def _write(self, relative: str, data: bytes) -> None:
+        target = self.output_path / relative
+        atomic_write(target, data)
+        signals.content_written.send(os.fspath(target), context=self.context)
