@@ -13,6 +13,7 @@ from typing import Any
 import blinker
 
 from cluetrain.content_format import ContentFormatError
+from cluetrain.site_settings import SiteSettingError
 
 SETTINGS_FILE = "pelicanconf.py"
 # Named blinker signal the comments plugin sends with ``count=`` (named, so neither imports the other).
@@ -112,15 +113,20 @@ def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterato
 
 def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = None) -> BuildStats:
     """Run a full Pelican build; raise :class:`BuildError` naming every problem."""
+    from jinja2 import TemplateError
     from pelican import Pelican
+    from pelican.generators import PelicanTemplateNotFound
 
     stats = BuildStats(output_path=Path(settings["OUTPUT_PATH"]))
     started = time.perf_counter()
     with _observe(stats, on_progress) as collector:
         try:
             Pelican(settings).run()
-        except ContentFormatError as exc:
+        except (ContentFormatError, SiteSettingError) as exc:
             raise BuildError([str(exc)]) from exc
+        except (PelicanTemplateNotFound, TemplateError) as exc:
+            where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+            raise BuildError([f"theme: {where}{exc}"]) from exc
     stats.seconds = time.perf_counter() - started
     if collector.messages:
         raise BuildError(collector.messages)

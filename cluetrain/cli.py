@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cluetrain.build import BuildError, BuildStats, build_site, load_settings
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 def _progress_line(stats: BuildStats, started: str) -> Text:

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import shutil
+
 import lxml.html
 import pytest
 
@@ -79,3 +81,61 @@ def site(tmp_path: Path) -> Site:
     """An empty fixture site; add posts and comments, then ``build()``."""
     (tmp_path / "content" / "posts").mkdir(parents=True)
     return Site(tmp_path)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's settings, theme and plugins around a one-post content folder."""
+    shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
+    for folder in ("theme", "plugins"):
+        (tmp_path / folder).symlink_to(REPO / folder)
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "hello.md").write_text(
+        "Title: Hello\nDate: 2026-01-01 10:00\nSlug: hello\n\nHi.\n", encoding="utf-8")
+    return tmp_path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium driven by Playwright (browsers cannot be downloaded here)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def static_server():
+    """Serve a folder over real HTTP on 127.0.0.1; yields a function folder → base URL."""
+    import functools
+    import http.server
+    import threading
+
+    class QuietHandler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    servers = []
+
+    def serve(folder: Path) -> str:
+        handler = functools.partial(QuietHandler, directory=str(folder))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()

@@ -1,7 +1,7 @@
 """Cluetrain comments: attaches approved comments to posts and pages, writes feeds and the manifest.
 
 Signals used:
-* ``initialized`` adds the ``isodate`` Jinja filter;
+* ``initialized`` checks the site settings and adds the ``isodate`` Jinja filter;
 * ``all_generators_finalized`` reads content/comments/ and sets ``thread`` on every
   article and page (see README, "Template variables");
 * ``get_generators`` adds the generators that write comment feeds and threads.json.
@@ -21,6 +21,7 @@ from blinker import signal
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
+from cluetrain import site_settings
 from cluetrain.content_format import ContentFormatError, comment_path, load_comments
 
 from .generators import CommentFeedsGenerator, ThreadManifestGenerator
@@ -40,8 +41,9 @@ def isodate(value: datetime) -> str:
     return value.isoformat(timespec="seconds")
 
 
-def add_filters(pelican: Any) -> None:
-    """Make the ``isodate`` filter available to the theme."""
+def configure(pelican: Any) -> None:
+    """Check our settings (defaults filled in) and make the ``isodate`` filter available."""
+    site_settings.apply(pelican.settings)
     pelican.settings.setdefault("JINJA_FILTERS", {})["isodate"] = isodate
 
 
@@ -112,6 +114,6 @@ def add_generators(_pelican: Any) -> list[type]:
 
 def register() -> None:
     """Connect the plugin to Pelican's signals."""
-    signals.initialized.connect(add_filters)
+    signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(attach_threads)
     signals.get_generators.connect(add_generators)

@@ -14,6 +14,8 @@ from typing import Any
 
 from pelican import signals
 
+from cluetrain import site_settings
+
 from .sitemap import SitemapGenerator, remember_generators
 from .structured_data import jsonld
 
@@ -21,7 +23,8 @@ __all__ = ["SitemapGenerator", "jsonld", "register"]
 
 
 def add_filters(pelican: Any) -> None:
-    """Make the ``jsonld`` filter available to the theme."""
+    """Check our settings (defaults filled in) and make the ``jsonld`` filter available."""
+    site_settings.apply(pelican.settings)
     pelican.settings.setdefault("JINJA_FILTERS", {})["jsonld"] = jsonld
 
 

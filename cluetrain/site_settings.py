@@ -1,0 +1,64 @@
+"""Every site setting our plugins read, declared once with type, default and help (stdlib only).
+
+The plugins call :func:`apply` when Pelican starts: missing settings get their default,
+and a value of the wrong type is a :class:`SiteSettingError` naming the key, which the
+build reports like any other bad content.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+class SiteSettingError(ValueError):
+    """A site setting has a value of the wrong type or range; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class SiteSetting:
+    """One documented setting of pelicanconf.py."""
+
+    name: str
+    types: tuple[type, ...]
+    default: Any
+    help: str
+    nullable: bool = False
+
+
+SITE_SETTINGS: tuple[SiteSetting, ...] = (
+    SiteSetting("COMMENTS_SERVICE_URL", (str,), "",
+                'base URL of the comments service; forms post to `{COMMENTS_SERVICE_URL}/comments`. Empty means the site\'s own origin.'),
+    SiteSetting("COMMENTS_CLOSE_AFTER_DAYS", (int,), 0,
+                "close a post's thread this many days after its date; `0` never closes automatically"),
+    SiteSetting("COMMENTS_ON_PAGES", (bool,), False, "give every page a thread (otherwise only pages with `Comments: open`)"),
+    SiteSetting("COMMENTS_FEED_ATOM", (str,), "feeds/comments/{thread}.atom.xml",
+                "where each thread's Atom feed is written (`None` for none)", nullable=True),
+    SiteSetting("COMMENTS_FEED_ALL_ATOM", (str,), "feeds/comments.atom.xml",
+                "where the feed of all comments is written (`None` for none)", nullable=True),
+    SiteSetting("COMMENTS_FEED_MAX_ITEMS", (int,), 50, "entries in the all-comments feed"),
+    SiteSetting("COMMENTS_MANIFEST", (str,), "threads.json",
+                "where the thread manifest for the service is written (`None` for none)", nullable=True),
+    SiteSetting("COMMENTS_NOW", (datetime,), None,
+                'a fixed "now" (aware datetime) for closing threads: reproducible builds and tests', nullable=True),
+    SiteSetting("SITEMAP_SAVE_AS", (str,), "sitemap.xml", "where the sitemap is written (`None` for none)", nullable=True),
+    SiteSetting("ROBOTS_SAVE_AS", (str,), "robots.txt", "where robots.txt is written (`None` for none)", nullable=True),
+)
+
+
+def apply(settings: dict[str, Any]) -> None:
+    """Fill in defaults and check types, in place; raise SiteSettingError naming a bad key."""
+    for setting in SITE_SETTINGS:
+        value = settings.setdefault(setting.name, setting.default)
+        if value is None and (setting.nullable or setting.default is None):
+            continue
+        # bool is an int subclass: a True where a number belongs is a mistake worth naming.
+        if not isinstance(value, setting.types) or (isinstance(value, bool) and bool not in setting.types):
+            expected = " or ".join(t.__name__ for t in setting.types)
+            raise SiteSettingError(f"setting {setting.name} must be {expected}, not {type(value).__name__} {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool) and value < 0:
+            raise SiteSettingError(f"setting {setting.name} must not be negative, not {value!r}")
+    now = settings.get("COMMENTS_NOW")
+    if now is not None and now.tzinfo is None:
+        raise SiteSettingError("setting COMMENTS_NOW must carry a time zone")
