@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 from pathlib import Path
 
 import click
@@ -62,18 +60,133 @@ def build(project: Path, output: Path | None, quiet: bool) -> None:
     run_build(project, overrides, quiet=quiet)
 
 
+class SiteBuilder:
+    """The comments service's Builder: a full Pelican build of the project, in the caller's thread."""
+
+    def __init__(self, project_root: Path, overrides: dict | None = None) -> None:
+        self.project_root = project_root
+        self.overrides = dict(overrides or {})
+
+    def rebuild(self, changed) -> None:  # noqa: ARG002 - a full build covers every change
+        """Rebuild everything; a BuildError becomes the service's RebuildFailed."""
+        from comments_service import RebuildFailed
+
+        try:
+            build_site(load_settings(self.project_root, self.overrides))
+        except BuildError as exc:
+            raise RebuildFailed("; ".join(exc.problems)) from exc
+
+
+def _create_service(project: Path, overrides: dict, service_config: dict | None = None):
+    """The service app for ``project``, rebuilding with ``overrides``; config errors become CLI errors."""
+    from comments_service import ConfigError, create_app
+
+    try:
+        return create_app({"PROJECT_ROOT": str(project), **(service_config or {})},
+                          builder=SiteBuilder(project, overrides))
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+def _serve(app, host: str, port: int, banner: str) -> None:
+    from werkzeug.serving import make_server
+
+    server = make_server(host, port, app, threaded=True)
+    console.print(banner, highlight=False)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+    finally:
+        server.server_close()
+        app.extensions["cluetrain"].stop()
+
+
+def _site_overrides(site_url: str | None) -> dict:
+    return {"SITEURL": site_url, "FEED_DOMAIN": site_url} if site_url else {}
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--site-url", help="Build with this SITEURL instead of pelicanconf.py's (e.g. http://HOST:PORT).")
+@click.pass_obj
+def serve(project: Path, host: str, port: int, site_url: str | None) -> None:
+    """Build the site, then run the comments service (and serve output/) on HOST:PORT."""
+    overrides = _site_overrides(site_url)
+    run_build(project, overrides)
+    app = _create_service(project, overrides)
+    _serve(app, host, port, f"Comments service on [bold]http://{host}:{port}/[/bold] (Ctrl-C to stop)")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.pass_obj
 def demo(project: Path, host: str, port: int) -> None:
-    """Build the bundled sample site and serve it on http://HOST:PORT/."""
+    """Build the bundled sample site and run it with the comments service on http://HOST:PORT/."""
+    import secrets
+
+    from comments_service.auth import set_password
+
     siteurl = f"http://{host}:{port}"
-    stats = run_build(project, {"SITEURL": siteurl, "FEED_DOMAIN": siteurl})
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(stats.output_path))
-    with http.server.ThreadingHTTPServer((host, port), handler) as server:
-        console.print(f"Serving the sample site on [bold]{siteurl}/[/bold] (Ctrl-C to stop)")
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            console.print("Stopped.")
+    overrides = _site_overrides(siteurl)
+    run_build(project, overrides)
+    app = _create_service(project, overrides, {"SESSION_COOKIE_SECURE": False, "SITE_URL": siteurl})
+    password = secrets.token_urlsafe(12)
+    with app.extensions["cluetrain"].database.write() as session:
+        set_password(session, "demo", password)
+    _serve(app, host, port, f"Serving the sample site on [bold]{siteurl}/[/bold] (Ctrl-C to stop)\n"
+                            f"Moderate at {siteurl}/moderate/ as [bold]demo[/bold] / [bold]{password}[/bold]")
+
+
+def _database(project: Path):
+    from comments_service import ConfigError, open_database
+
+    try:
+        return open_database(project)
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+
+
+@main.group()
+def token() -> None:
+    """Manage tokens for the moderation JSON API."""
+
+
+@token.command("create")
+@click.option("--name", default="api", show_default=True, help="A label, recorded in the audit log as token:NAME.")
+@click.pass_obj
+def token_create(project: Path, name: str) -> None:
+    """Create an API token and print it (last line); only its hash is stored."""
+    from comments_service.auth import create_token
+
+    with _database(project).write() as session:
+        value = create_token(session, name)
+    console.print(f"Created API token {name!r}. Send it as 'Authorization: Bearer TOKEN'. It is shown only once:")
+    click.echo(value)
+
+
+@main.group()
+def moderator() -> None:
+    """Manage moderator accounts."""
+
+
+@moderator.command("add")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of prompting.")
+@click.pass_obj
+def moderator_add(project: Path, username: str, password_stdin: bool) -> None:
+    """Create a moderator account (the password is stored as an Argon2id hash)."""
+    from comments_service.auth import ModeratorExists, add_moderator
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with _database(project).write() as session:
+            add_moderator(session, username, password)
+    except (ModeratorExists, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    console.print(f"Moderator {username!r} added.")

@@ -45,6 +45,9 @@ THREAD_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]{0,199}")
 AVATAR_PATTERN = re.compile(r"[0-9a-f]{16,64}")
 WEBSITE_PATTERN = re.compile(r"https?://[^\s\"'<>`\\]+", re.IGNORECASE)
 
+# Characters XML 1.0 cannot carry (feeds, sitemaps): C0 controls but tab, LF and CR; lone surrogates.
+FORBIDDEN_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
 MAX_AUTHOR_LENGTH = 245
 MAX_WEBSITE_LENGTH = 200
 MAX_BODY_LENGTH = 65_525
@@ -139,8 +142,8 @@ def _check_text(value: str, field: str, limit: int, *, required: bool) -> None:
         raise ContentFormatError(f"{field} is empty")
     if len(value) > limit:
         raise ContentFormatError(f"{field} is longer than {limit} characters")
-    if "\x00" in value:
-        raise ContentFormatError(f"{field} contains a NUL character")
+    if bad := FORBIDDEN_CHARACTERS.search(value):
+        raise ContentFormatError(f"{field} contains the control character U+{ord(bad.group()):04X}")
 
 
 def _choices(enum_type: type[enum.Enum]) -> str:

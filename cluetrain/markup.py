@@ -11,6 +11,8 @@ import html
 import markdown
 import nh3
 
+from cluetrain.content_format import FORBIDDEN_CHARACTERS
+
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6",
@@ -23,6 +25,17 @@ LINK_REL = "nofollow ugc"
 
 _EXTENSIONS = ("fenced_code", "sane_lists")
 
+# Built once: the allowlist never changes. Relative URLs are dropped: a visitor's link must
+# say where it goes, and an undecodable scheme ("java\ufffdscript:") must not pass as a path.
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+    url_schemes=set(ALLOWED_URL_SCHEMES),
+    url_relative="deny",
+    link_rel=LINK_REL,
+    strip_comments=True,
+)
+
 
 def render_markdown(text: str) -> str:
     """Render visitor Markdown to HTML that is safe to embed in any page."""
@@ -33,19 +46,14 @@ def render_markdown(text: str) -> str:
 
 def sanitize_html(fragment: str) -> str:
     """Reduce an HTML fragment to the allowlist; every link gets rel="nofollow ugc"."""
-    return nh3.clean(
-        fragment,
-        tags=set(ALLOWED_TAGS),
-        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
-        url_schemes=set(ALLOWED_URL_SCHEMES),
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    # Entities such as &#1; decode to controls XML cannot carry (feeds). Replace, never delete them:
+    # deleting would turn a harmless "java\x01script:" link into "javascript:" after the sanitizer ran.
+    return FORBIDDEN_CHARACTERS.sub("\ufffd", _CLEANER.clean(fragment))
 
 
 def plain_text(fragment: str) -> str:
     """The text of an HTML fragment, tags removed and entities decoded (for JSON, feeds, search)."""
-    return " ".join(html.unescape(nh3.clean(fragment, tags=set())).split())
+    return " ".join(FORBIDDEN_CHARACTERS.sub("", html.unescape(nh3.clean(fragment, tags=set()))).split())
 
 
 def count_links(text: str) -> int:
