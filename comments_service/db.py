@@ -1,0 +1,111 @@
+"""The database: engine set-up (SQLite WAL and BEGIN IMMEDIATE, or PostgreSQL), sessions, migrations."""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).with_name("migrations")
+_BEGIN_OPTION = "cluetrain_begin"
+_MIGRATION_LOCK_KEY = 0x636C7565  # any constant shared by every process of this service
+
+
+class Database:
+    """One engine and two session factories: ``read()`` and ``write()``."""
+
+    def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
+        self.url = make_url(url)
+        self.is_sqlite = self.url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            self.engine = create_engine(
+                self.url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
+            )
+            _configure_sqlite(self.engine, busy_timeout)
+        else:
+            self.engine = create_engine(self.url, pool_pre_ping=True)
+        # Writers take the SQLite write lock at BEGIN: a deferred transaction that reads and then
+        # writes fails with "database is locked" under concurrency, whatever the busy timeout.
+        writer = self.engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer = sessionmaker(writer, expire_on_commit=False)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; nothing it does is committed."""
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A write transaction, committed on leaving the block and rolled back on error."""
+        with self._writer() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        """Close pooled connections (before a fork, or at exit)."""
+        self.engine.dispose()
+
+
+def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see on_begin)
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")  # an acknowledged comment survives a power cut
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(connection.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+
+
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock between processes on this machine (held on a lock file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def upgrade(database: Database, lock_path: Path) -> None:
+    """Bring the schema to the newest migration (serialised between processes starting together)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with file_lock(lock_path), database.engine.begin() as connection:
+        if not database.is_sqlite:  # several hosts may start at once: lock in the server itself
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK_KEY})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's database, migrate it if configured, and dispose of it at exit."""
+    database = Database(app.config["DATABASE_URL"], busy_timeout=app.config["SQLITE_BUSY_TIMEOUT"])
+    app.extensions["cluetrain_db"] = database
+    if app.config["AUTO_MIGRATE"]:
+        upgrade(database, Path(app.instance_path) / "migrate.lock")
+
+
+def get_db() -> Database:
+    """The current app's database."""
+    return current_app.extensions["cluetrain_db"]
