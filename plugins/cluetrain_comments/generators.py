@@ -80,7 +80,7 @@ class CommentFeedsGenerator(_OutputGenerator):
         """Write the feeds; entries newest first."""
         sitename = self.settings.get("SITENAME", "")
         everything = []
-        for key, (content, _kind) in sorted(self.threads().items()):
+        for _key, (content, _kind) in sorted(self.threads().items()):
             nodes = content.thread.walk()
             everything.extend((content, node) for node in nodes)
             if not content.thread.feed_url:

@@ -1,0 +1,207 @@
+"""Approved comments on disk: ``<content>/comments/<thread>/<id>.md``.
+
+Example::
+
+    Id: c7k2m9x4q1
+    Thread: hello-world
+    Parent: c1a2b3c4d5
+    Author: Ada Lovelace
+    Date: 2026-05-01T12:00:00+00:00
+    Website: https://example.org/
+    Avatar: 3f9a0c1d2e4b5a69
+    Source: web
+
+    The Markdown body, kept verbatim.
+
+There is no field for e-mail or IP addresses: personal data cannot reach content/.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from .documents import (
+    MAX_AUTHOR_LENGTH,
+    MAX_BODY_LENGTH,
+    ContentFormatError,
+    atomic_write,
+    check_text,
+    choices,
+    confined,
+    dump_document,
+    fsync_dir,
+    parse_document,
+    validate_id,
+    validate_thread_key,
+    validate_website,
+)
+
+COMMENTS_DIR = "comments"
+AVATAR_PATTERN = re.compile(r"[0-9a-f]{16,64}")
+
+
+class CommentSource(enum.StrEnum):
+    """How an approved comment reached the site."""
+
+    WEB = "web"
+    API = "api"
+    IMPORT = "import"
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    """One approved comment as stored in content/."""
+
+    id: str
+    thread: str
+    author: str
+    date: datetime
+    body: str
+    parent: str | None = None
+    website: str | None = None
+    avatar: str | None = None
+    source: CommentSource = CommentSource.WEB
+
+    def __post_init__(self) -> None:
+        validate_id(self.id)
+        validate_thread_key(self.thread)
+        if self.parent is not None:
+            validate_id(self.parent, what="parent id")
+            if self.parent == self.id:
+                raise ContentFormatError("a comment cannot reply to itself")
+        check_text(self.author, "author", MAX_AUTHOR_LENGTH, required=True)
+        check_text(self.body, "body", MAX_BODY_LENGTH, required=True)
+        if self.date.tzinfo is None or self.date.utcoffset() is None:
+            raise ContentFormatError("date must carry a time zone")
+        if self.website is not None:
+            validate_website(self.website)
+        if self.avatar is not None and not AVATAR_PATTERN.fullmatch(self.avatar):
+            raise ContentFormatError("avatar must be 16 to 64 lowercase hex digits")
+        if not isinstance(self.source, CommentSource):
+            raise ContentFormatError(f"source must be one of {choices(CommentSource)}")
+
+
+_COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Source")
+_REQUIRED_COMMENT_KEYS = ("Id", "Thread", "Author", "Date")
+
+
+def dumps_comment(comment: Comment) -> str:
+    """Serialise a comment to the text of its file."""
+    fields = [("Id", comment.id), ("Thread", comment.thread)]
+    if comment.parent:
+        fields.append(("Parent", comment.parent))
+    fields += [("Author", comment.author), ("Date", comment.date.isoformat())]
+    if comment.website:
+        fields.append(("Website", comment.website))
+    if comment.avatar:
+        fields.append(("Avatar", comment.avatar))
+    fields.append(("Source", comment.source.value))
+    return dump_document(fields, comment.body)
+
+
+def loads_comment(text: str) -> Comment:
+    """Parse and validate the text of a comment file."""
+    fields, body = parse_document(text, _COMMENT_KEYS)
+    missing = [key for key in _REQUIRED_COMMENT_KEYS if key not in fields]
+    if missing:
+        raise ContentFormatError(f"missing metadata: {', '.join(missing)}")
+    try:
+        date = datetime.fromisoformat(fields["Date"])
+    except ValueError as exc:
+        raise ContentFormatError(f"Date {fields['Date']!r} is not an ISO 8601 date-time") from exc
+    try:
+        source = CommentSource(fields.get("Source", CommentSource.WEB.value))
+    except ValueError as exc:
+        raise ContentFormatError(
+            f"Source {fields['Source']!r} is not one of {choices(CommentSource)}"
+        ) from exc
+    return Comment(
+        id=fields["Id"],
+        thread=fields["Thread"],
+        parent=fields.get("Parent"),
+        author=fields["Author"],
+        date=date,
+        website=fields.get("Website"),
+        avatar=fields.get("Avatar"),
+        source=source,
+        body=body,
+    )
+
+
+def comment_path(content_root: Path, thread: str, comment_id: str) -> Path:
+    """Where the comment ``comment_id`` of ``thread`` lives; never outside its thread folder."""
+    validate_thread_key(thread)
+    validate_id(comment_id)
+    return confined(content_root / COMMENTS_DIR, Path(thread) / f"{comment_id}.md")
+
+
+def read_comment(path: Path) -> Comment:
+    """Read one comment file, checking that its name and folder match its metadata."""
+    path = Path(path)
+    try:
+        comment = loads_comment(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ContentFormatError(f"not valid UTF-8 ({exc.reason})", path) from exc
+    except ContentFormatError as exc:
+        raise ContentFormatError(exc.problem, path) from exc
+    if path.name != f"{comment.id}.md":
+        raise ContentFormatError(f"file name does not match Id {comment.id!r}", path)
+    if path.parent.name != comment.thread:
+        raise ContentFormatError(f"folder does not match Thread {comment.thread!r}", path)
+    return comment
+
+
+def iter_comment_files(content_root: Path) -> Iterator[Path]:
+    """Every comment file under ``content_root``, in a stable order; stray files are errors."""
+    root = Path(content_root) / COMMENTS_DIR
+    if not root.is_dir():
+        return
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir():
+            raise ContentFormatError("only thread folders belong directly in comments/", entry)
+        for path in sorted(entry.iterdir()):
+            if path.name.startswith(".") or path.is_dir():
+                continue
+            if path.suffix != ".md":
+                raise ContentFormatError("comment files must end in .md", path)
+            yield path
+
+
+def load_comments(content_root: Path) -> dict[str, list[Comment]]:
+    """All approved comments, grouped by thread key; the first bad file raises."""
+    threads: dict[str, list[Comment]] = {}
+    seen: dict[str, Path] = {}
+    for path in iter_comment_files(content_root):
+        comment = read_comment(path)
+        if comment.id in seen:
+            raise ContentFormatError(f"comment id {comment.id!r} also used by {seen[comment.id]}", path)
+        seen[comment.id] = path
+        threads.setdefault(comment.thread, []).append(comment)
+    return threads
+
+
+def write_comment(content_root: Path, comment: Comment) -> Path:
+    """Write a comment file atomically; returns its path. Rewriting the same text is a no-op."""
+    path = comment_path(content_root, comment.thread, comment.id)
+    atomic_write(path, dumps_comment(comment).encode("utf-8"))
+    return path
+
+
+def remove_comment(content_root: Path, thread: str, comment_id: str) -> bool:
+    """Remove a comment file; returns False if it was not there."""
+    path = comment_path(content_root, thread, comment_id)
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    fsync_dir(path.parent)
+    return True
+
+
