@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import pickle
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +20,7 @@ from cluetrain.site_settings import SiteSettingError
 SETTINGS_FILE = "pelicanconf.py"
 # Named blinker signal the comments plugin sends with ``count=`` (named, so neither imports the other).
 COMMENTS_LOADED_SIGNAL = "cluetrain_comments_loaded"
+LOCK_FILE = ".build.lock"
 
 
 class BuildError(Exception):
@@ -111,17 +114,40 @@ def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterato
         pelican_logger.removeHandler(collector)
 
 
+@contextmanager
+def _exclusive(cache_path: Path) -> Iterator[None]:
+    """One build at a time per cache: Pelican rewrites its pickles in place, unlocked."""
+    cache_path.mkdir(parents=True, exist_ok=True)
+    with open(cache_path / LOCK_FILE, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run_pelican(settings: dict[str, Any]) -> None:
+    from pelican import Pelican
+
+    try:
+        Pelican(settings).run()
+    except (EOFError, pickle.UnpicklingError):
+        # A cache left half-written by a killed build: it only saves parsing, so drop it and go on.
+        for stale in Path(settings["CACHE_PATH"]).glob("*Generator*"):
+            stale.unlink(missing_ok=True)
+        Pelican(settings).run()
+
+
 def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = None) -> BuildStats:
     """Run a full Pelican build; raise :class:`BuildError` naming every problem."""
     from jinja2 import TemplateError
-    from pelican import Pelican
     from pelican.generators import PelicanTemplateNotFound
 
     stats = BuildStats(output_path=Path(settings["OUTPUT_PATH"]))
     started = time.perf_counter()
-    with _observe(stats, on_progress) as collector:
+    with _exclusive(Path(settings["CACHE_PATH"])), _observe(stats, on_progress) as collector:
         try:
-            Pelican(settings).run()
+            _run_pelican(settings)
         except (ContentFormatError, SiteSettingError) as exc:
             raise BuildError([str(exc)]) from exc
         except (PelicanTemplateNotFound, TemplateError) as exc:

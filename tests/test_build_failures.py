@@ -122,3 +122,33 @@ def test_cli_build_failure_names_the_file_and_exits_non_zero(project):
 def test_cli_without_settings_file_says_so(tmp_path):
     result = CliRunner().invoke(main, ["--project", str(tmp_path), "build"])
     assert result.exit_code == 1 and "no such settings file" in result.output
+
+
+def test_a_half_written_cache_is_dropped_not_fatal(site):
+    site.post("hello")
+    site.build()
+    for cache in (site.root / "cache").glob("*Generator*"):
+        cache.write_bytes(cache.read_bytes()[:10])  # as if the last build was killed mid-write
+    site.post("second")
+    site.build()
+    assert (site.output / "posts" / "second" / "index.html").is_file()
+
+
+def test_concurrent_builds_of_one_site_take_turns(site):
+    import threading
+
+    site.post("hello")
+    errors = []
+
+    def build():
+        try:
+            site.build()
+        except Exception as exc:  # noqa: BLE001 - any failure of either build fails the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
