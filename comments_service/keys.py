@@ -32,7 +32,7 @@ def new_api_token() -> str:
 
 def sha256_hex(text: str) -> str:
     """SHA-256 of UTF-8 text, hex."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()  # hostile JSON may hold lone surrogates
 
 
 def avatar_key(secret: str, email: str | None, name: str) -> str:

@@ -40,7 +40,7 @@ class CommentFields:
 
 
 def _has_control(value: str) -> bool:
-    return any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value)
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp") for ch in value)
 
 
 def _text(raw: Mapping[str, Any], name: str, errors: dict[str, str]) -> str:
@@ -84,6 +84,8 @@ def check_website(value: str) -> str | None:
         return None
     if len(value) > cf.MAX_WEBSITE_LENGTH:
         raise ValueError(f"Your website address is {len(value)} characters long; the limit is {cf.MAX_WEBSITE_LENGTH}.")
+    if _has_control(value):
+        raise ValueError("Your website address must not contain control characters.")
     try:
         return cf.validate_website(value)
     except cf.ContentFormatError:
@@ -97,8 +99,9 @@ def check_body(value: str) -> str:
         raise ValueError("Please write your comment.")
     if len(value) > cf.MAX_BODY_LENGTH:
         raise ValueError(f"Your comment is {len(value):,} characters long; the limit is {cf.MAX_BODY_LENGTH:,}.")
-    if "\x00" in value:
-        raise ValueError("Your comment contains a NUL character; please remove it.")
+    if bad := cf.FORBIDDEN_CHARACTERS.search(value):  # what the content format (and XML feeds) cannot carry
+        raise ValueError(f"Your comment contains the invisible control character U+{ord(bad.group()):04X}; "
+                         "please remove it.")
     return value
 
 

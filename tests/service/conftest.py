@@ -164,7 +164,12 @@ def form_values(html: bytes | str) -> dict[str, str]:
     assert len(forms) == 1, "expected exactly one comment form"
     values = {}
     for field in forms[0].xpath(".//input|.//textarea"):
-        values[field.get("name")] = (field.text or "") if field.tag == "textarea" else field.get("value", "")
+        if field.tag == "textarea":
+            # HTML drops one newline right after <textarea>; browsers do, lxml does not.
+            text = field.text or ""
+            values[field.get("name")] = text[1:] if text.startswith("\n") else text
+        else:
+            values[field.get("name")] = field.get("value", "")
     return values
 
 
