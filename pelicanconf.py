@@ -1,10 +1,10 @@
 """Site settings for Pelican (declarative: no logic here). See README, "Configuration"."""
 
-AUTHOR = "The Cluetrain team"
-SITENAME = "Cluetrain"
-SITESUBTITLE = "Markets are conversations"
+AUTHOR = "The Larkspur team"
+SITENAME = "Larkspur Analytics"
+SITESUBTITLE = "Notes from the team behind Larkspur, and the conversations with our customers"
 SITEURL = "http://127.0.0.1:8000"  # absolute origin, no trailing slash; publishconf.py sets the public one
-SITE_DESCRIPTION = "The Cluetrain blog: what we build, why, and what our customers tell us."
+SITE_DESCRIPTION = "Product news, engineering notes and customer stories from Larkspur Analytics, with the discussions they started."
 
 PATH = "content"
 OUTPUT_PATH = "output"
