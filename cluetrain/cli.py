@@ -88,6 +88,14 @@ def _create_service(project: Path, overrides: dict, service_config: dict | None 
         raise click.ClickException(f"configuration error: {exc}") from exc
 
 
+def wsgi_app():
+    """The service with its site builder, for gunicorn: `gunicorn -w 1 --threads 8 'cluetrain.cli:wsgi_app()'`."""
+    from comments_service import create_app
+
+    project = Path.cwd()
+    return create_app({"PROJECT_ROOT": str(project)}, builder=SiteBuilder(project))
+
+
 def _serve(app, host: str, port: int, banner: str) -> None:
     from werkzeug.serving import make_server
 
