@@ -27,7 +27,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
     Raises ConfigError naming the bad setting. Secrets and the SQLite database live in the
     project's ``instance/`` folder.
     """
-    from comments_service import admin, api, auth, db, errors, origins, receipts, runtime, static_site, submission
+    from comments_service import (admin, api, auth, db, errors, origins, receipts, runtime, search, static_site,
+                                  submission)
 
     instance = _project_root(test_config) / "instance"
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
@@ -52,7 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
     errors.init_app(app)
     app.jinja_env.globals.update(csrf_token=auth.csrf_token, site_name=settings["SITE_NAME"],
                                  site_origin=origins.site_origin)
-    for blueprint in (submission.bp, receipts.bp, api.bp, admin.bp):
+    for blueprint in (submission.bp, receipts.bp, api.bp, admin.bp, search.bp):
         app.register_blueprint(blueprint)
     static_site.init_app(app)  # last: its catch-all route must not shadow the service's
     return app

@@ -60,6 +60,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLISH_POLL_SECONDS", float, 5.0, "how often the background publisher re-checks the outbox (0: only at start and on actions)"),
     Setting("REBUILD_DELAY_SECONDS", float, 0.2, "how long the rebuild worker waits to gather a burst of changes into one build"),
     Setting("REBUILD_RETRY_SECONDS", float, 10.0, "how long after a failed build the worker tries again"),
+    Setting("SEARCH_INDEX_PATH", Path, None, "the search index the site build writes and search reads (never writes); default `PROJECT_ROOT/search_index`, relative paths are relative to PROJECT_ROOT; must name the folder of the site setting `SEARCH_INDEX_PATH`"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from comments_service.db import Database, file_lock
 from comments_service.models import BuildOutcome, Comment, SiteBuild, utcnow
@@ -117,6 +118,11 @@ class RegenerationWorker:
         outcome = BuildOutcome.FAILED if error else BuildOutcome.OK
         if error:
             log.error("site rebuild failed (the previous site stays up; retrying in %s s): %s", self.retry_after, error)
-        with self.database.write() as session:
-            session.add(SiteBuild(started_at=started, finished_at=utcnow(), outcome=outcome, error=error))
+        try:
+            with self.database.write() as session:
+                session.add(SiteBuild(started_at=started, finished_at=utcnow(), outcome=outcome, error=error))
+        except SQLAlchemyError:
+            # Receipts will say "publishing" until a later build is recorded; build again soon.
+            log.exception("could not record the build")
+            return False
         return error is None

@@ -37,7 +37,8 @@ def wait_until(predicate, what: str, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + WAIT
     while not predicate():
         if process.poll() is not None:
-            pytest.fail(f"the service exited ({process.returncode}) while waiting for {what}")
+            pytest.fail(f"the service exited ({process.returncode}) while waiting for {what}:\n"
+                        f"{process.stderr.read()[-3000:]}")
         assert time.monotonic() < deadline, f"gave up waiting for {what}"
         time.sleep(0.2)
 

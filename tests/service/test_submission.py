@@ -147,3 +147,12 @@ def test_reply_form_shows_the_comment_replied_to(client, auth):
     assert form.xpath('.//input[@name="form_token"]')[0].get("value")
     assert client.get("/comments/reply?thread=hello&parent=cnothere").status_code == 404
     assert client.get("/comments/reply?thread=nope").status_code == 404
+
+
+def test_cors_preflight_for_the_json_api(client):
+    response = client.options("/api/comments", headers={
+        "Origin": "http://127.0.0.1:8000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type, idempotency-key"})
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
+    assert "Idempotency-Key" in response.headers["Access-Control-Allow-Headers"]
