@@ -75,6 +75,9 @@ COMMENTS_MANIFEST = "threads.json"
 SITEMAP_SAVE_AS = "sitemap.xml"
 ROBOTS_SAVE_AS = "robots.txt"
 
+# Escape every template value by default: visitor names and text must never go out raw.
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "extensions": []}
+
 DELETE_OUTPUT_DIRECTORY = False
 RELATIVE_URLS = False
 CACHE_CONTENT = True

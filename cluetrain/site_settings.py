@@ -33,6 +33,8 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
     SiteSetting("COMMENTS_CLOSE_AFTER_DAYS", (int,), 0,
                 "close a post's thread this many days after its date; `0` never closes automatically"),
     SiteSetting("COMMENTS_ON_PAGES", (bool,), False, "give every page a thread (otherwise only pages with `Comments: open`)"),
+    SiteSetting("COMMENTS_MAX_DEPTH", (int,), 5,
+                "deepest reply nesting shown; deeper replies appear at this depth under their nearest ancestor"),
     SiteSetting("COMMENTS_FEED_ATOM", (str,), "feeds/comments/{thread}.atom.xml",
                 "where each thread's Atom feed is written (`None` for none)", nullable=True),
     SiteSetting("COMMENTS_FEED_ALL_ATOM", (str,), "feeds/comments.atom.xml",

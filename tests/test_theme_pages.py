@@ -128,3 +128,27 @@ def test_hostile_author_cannot_leave_the_json_ld_script(site):
 def test_404_page_exists_and_is_not_in_the_sitemap(discussed):
     page = discussed.html("404.html")
     assert page.xpath("//title") and "404" not in discussed.read("sitemap.xml")
+
+
+def test_a_reply_chain_of_any_length_builds_and_nests_at_most_max_depth(site):
+    site.post("chain")
+    site.comment("chain", "c0", date=d(1))
+    for n in range(1, 300):
+        site.comment("chain", f"c{n}", parent=f"c{n - 1}", author=f"Person {n}",
+                     date=d(1) + (d(2) - d(1)) * n / 300)
+    site.build(COMMENTS_MAX_DEPTH=5)
+    page = site.html("posts/chain/index.html")
+    assert len(comment_ids(page)) == 300
+    deepest = page.get_element_by_id("comment-c299")
+    ancestors = deepest.xpath("ancestor::*[contains(concat(' ', @class, ' '), ' comment ')]")
+    assert [a.get("id") for a in ancestors] == [f"comment-c{n}" for n in range(5)]
+    data = json.loads(page.xpath("//script[@type='application/ld+json']/text()")[0])
+    assert data["commentCount"] == 300
+
+
+def test_templates_escape_by_default(site):
+    site.post("hello", title="<i>Title</i>")
+    site.comment("hello", "c1", author="<b>Name</b>")
+    site.build()
+    page = site.read("posts/hello/index.html")
+    assert "<b>Name</b>" not in page and "&lt;b&gt;Name&lt;/b&gt;" in page

@@ -86,7 +86,7 @@ def attach_threads(generators: list[Any]) -> None:
                 f"slug {key!r} is also the slug of {getattr(other, 'source_path', '?')}; threads need unique slugs",
                 getattr(content, "source_path", None),
             )
-        roots = build_tree(content_root, key, pending.pop(key, []))
+        roots = build_tree(content_root, key, pending.pop(key, []), settings["COMMENTS_MAX_DEPTH"])
         nodes = walk(roots)
         content.thread = Thread(
             key=key,

@@ -138,8 +138,13 @@ def discussion_state(
     return True, True, None
 
 
-def build_tree(content_root: Path, thread: str, comments: list[Comment]) -> list[CommentNode]:
-    """Nest a thread's comments under their parents, siblings by date; orphans are errors."""
+def build_tree(content_root: Path, thread: str, comments: list[Comment], max_depth: int) -> list[CommentNode]:
+    """Nest a thread's comments under their parents, siblings by date; orphans are errors.
+
+    Replies nested deeper than ``max_depth`` are shown at that depth, under their nearest
+    ancestor that can still hold replies (as WordPress does), so a reply chain of any length
+    keeps pages readable and templates' recursion bounded; ``parent`` still names the real parent.
+    """
     nodes = {
         c.id: CommentNode(
             comment=c,
@@ -161,29 +166,45 @@ def build_tree(content_root: Path, thread: str, comments: list[Comment]) -> list
                 f"Parent {parent_id!r} is not a comment of thread {thread!r}",
                 comment_path(content_root, thread, node.id),
             )
-    placed = _order_and_depth(roots)
-    if placed != len(nodes):
-        stray = sorted(set(nodes) - {n.id for n in walk(roots)})
+    depth = _true_depths(roots)
+    if len(depth) != len(nodes):
+        stray = sorted(set(nodes) - set(depth))
         raise ContentFormatError(
             f"replies form a cycle and never reach a top-level comment: {', '.join(stray)}",
             comment_path(content_root, thread, stray[0]),
         )
+    for node in walk(roots):
+        if depth[node.id] > max_depth:
+            parent = nodes[node.comment.parent]
+            holder = parent
+            while depth[holder.id] >= max_depth:
+                holder = nodes[holder.comment.parent]
+            if holder is not parent:
+                parent.replies.remove(node)
+                holder.replies.append(node)
+    _order_and_depth(roots)
     return roots
+
+
+def _true_depths(roots: list[CommentNode]) -> dict[str, int]:
+    depth: dict[str, int] = {}
+    stack = [(node, 0) for node in roots]
+    while stack:
+        node, level = stack.pop()
+        depth[node.id] = level
+        stack.extend((child, level + 1) for child in node.replies)
+    return depth
 
 
 def _sort_key(node: CommentNode) -> tuple[datetime, str]:
     return node.comment.date, node.comment.id
 
 
-def _order_and_depth(roots: list[CommentNode]) -> int:
+def _order_and_depth(roots: list[CommentNode]) -> None:
     roots.sort(key=_sort_key)
-    placed = 0
     stack = [(node, 0) for node in roots]
     while stack:
         node, depth = stack.pop()
         node.depth = depth
         node.replies.sort(key=_sort_key)
-        placed += 1
         stack.extend((child, depth + 1) for child in node.replies)
-    return placed
-
