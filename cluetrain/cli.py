@@ -61,6 +61,40 @@ def build(project: Path, output: Path | None, quiet: bool) -> None:
     run_build(project, overrides, quiet=quiet)
 
 
+@main.command()
+@click.pass_obj
+def reindex(project: Path) -> None:
+    """Build the site and index every document again, in one commit (searches keep working meanwhile)."""
+    import blinker
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from cluetrain.search import INDEX_PROGRESS_SIGNAL, INDEX_REPORT_SIGNAL
+
+    reports = []
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("Reading the site…", total=None)
+
+        def advance(_sender: object, done: int, total: int) -> None:
+            progress.update(task, description="Indexing", completed=done, total=total)
+
+        def reported(_sender: object, report: object) -> None:
+            reports.append(report)
+
+        progress_signal, report_signal = blinker.signal(INDEX_PROGRESS_SIGNAL), blinker.signal(INDEX_REPORT_SIGNAL)
+        progress_signal.connect(advance, weak=False)
+        report_signal.connect(reported, weak=False)
+        try:
+            stats = run_build(project, {"SEARCH_REINDEX": True}, quiet=True)
+        finally:
+            progress_signal.disconnect(advance)
+            report_signal.disconnect(reported)
+    console.print(stats.summary(), highlight=False)
+    if not reports:
+        raise click.ClickException("nothing was indexed: SEARCH_INDEX_PATH is None or cluetrain_search is not in PLUGINS")
+    console.print(reports[-1].summary(), highlight=False)
+
+
 class SiteBuilder:
     """The comments service's Builder: a full Pelican build of the project, in the caller's thread."""
 

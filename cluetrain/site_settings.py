@@ -46,6 +46,14 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
                 'a fixed "now" (aware datetime) for closing threads: reproducible builds and tests', nullable=True),
     SiteSetting("SITEMAP_SAVE_AS", (str,), "sitemap.xml", "where the sitemap is written (`None` for none)", nullable=True),
     SiteSetting("ROBOTS_SAVE_AS", (str,), "robots.txt", "where robots.txt is written (`None` for none)", nullable=True),
+    # --- search (cluetrain_search) ---
+    SiteSetting("SEARCH_INDEX_PATH", (str,), "search_index",
+                "where the build keeps the search index, relative to the project folder (the parent of `PATH`); "
+                "must be outside `OUTPUT_PATH`, and the service's `SEARCH_INDEX_PATH` must name the same folder "
+                "(`None`: no index)", nullable=True),
+    SiteSetting("SEARCH_REINDEX", (bool,), False,
+                "index every document again in this build (one atomic commit) instead of only what changed; "
+                "`cluetrain reindex` sets it"),
 )
 
 

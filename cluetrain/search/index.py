@@ -1,0 +1,131 @@
+"""The site's search index on disk, behind a narrow interface: add, remove, query.
+
+One writer (the site build) adds and removes documents; any number of readers (the comments
+service's threads) query, each seeing the newest committed version. Another backend can
+replace this one by offering the same methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh.index import EmptyIndexError, Index, LockError, create_in, exists_in, open_dir
+from whoosh.writing import CLEAR, IndexWriter
+
+from cluetrain.search.documents import SearchDocument
+from cluetrain.search.query import SearchRequest, SearchResults, SearchUnavailable
+from cluetrain.search.schema import INDEX_NAME, build_schema, to_fields
+from cluetrain.search.searching import SearcherPool, run_query
+
+# A second build waits this long for the first to commit before giving up.
+WRITE_LOCK_TIMEOUT = 60.0
+# Whoosh buffers postings in memory up to this before spilling to temporary files.
+WRITER_MEMORY_MB = 256
+# Files of other schema versions in the index folder carry this prefix (see schema.INDEX_NAME).
+_OUR_FILE_PREFIXES = ("cluetrain_v", "_cluetrain_v")
+
+
+class SearchIndexLocked(RuntimeError):
+    """Another process is writing the index (only one build may write at a time)."""
+
+
+class IndexChanges:
+    """The additions and removals one commit makes; obtained from :meth:`SearchIndex.writing`."""
+
+    def __init__(self, writer: IndexWriter, *, replace: bool) -> None:
+        self._writer = writer
+        # In an empty index nothing can be replaced, and add_document skips the lookup.
+        self._replace = replace
+
+    def add(self, document: SearchDocument) -> None:
+        """Add ``document``, replacing the one with the same id."""
+        fields = to_fields(document)
+        if self._replace:
+            self._writer.update_document(**fields)
+        else:
+            self._writer.add_document(**fields)
+
+    def remove(self, document_id: str) -> None:
+        """Remove the document ``document_id`` (nothing happens if it is not there)."""
+        self._writer.delete_by_term("id", document_id)
+
+
+class SearchIndex:
+    """The search index in one folder: ``writing()`` to add and remove, ``query()`` to search."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._pool = SearcherPool(self._open_for_reading)
+
+    def __repr__(self) -> str:
+        return f"SearchIndex({str(self.path)!r})"
+
+    # --- reading (the service) ------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether a build has created an index of this schema version here."""
+        return self.path.is_dir() and exists_in(str(self.path), indexname=INDEX_NAME)
+
+    def _open_for_reading(self) -> Index:
+        if not self.exists():
+            raise SearchUnavailable(f"no search index in {self.path}; build the site first")
+        try:
+            return open_dir(str(self.path), indexname=INDEX_NAME, readonly=True)
+        except (EmptyIndexError, OSError) as exc:
+            raise SearchUnavailable(f"cannot open the search index in {self.path}: {exc}") from exc
+
+    def query(self, request: SearchRequest) -> SearchResults:
+        """One page of results; raises SearchUnavailable without an index, SearchRequestError for bad input."""
+        with self._pool.borrow() as searcher:
+            return run_query(searcher, request)
+
+    def close(self) -> None:
+        """Release the searchers kept open between queries."""
+        self._pool.close()
+
+    # --- writing (the build, one process at a time) ---------------------------------------------
+
+    def _open_for_writing(self) -> Index:
+        if self.exists():
+            return open_dir(str(self.path), indexname=INDEX_NAME)
+        return self.clear()
+
+    def clear(self) -> Index:
+        """Create the index empty (dropping any documents and older schema versions)."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        for stale in self.path.iterdir():
+            if stale.name.startswith(_OUR_FILE_PREFIXES) and INDEX_NAME not in stale.name:
+                stale.unlink()
+        return create_in(str(self.path), build_schema(), indexname=INDEX_NAME)
+
+    def signatures(self) -> dict[str, str]:
+        """Every indexed document's id and content signature."""
+        if not self.exists():
+            return {}
+        with self._open_for_writing().reader() as reader:
+            if reader.doc_count() == 0:
+                return {}
+            ids = reader.column_reader("id")
+            signatures = reader.column_reader("signature")
+            return {ids[docnum]: signatures[docnum].decode("ascii") for docnum in reader.all_doc_ids()}
+
+    @contextmanager
+    def writing(self, *, replace_all: bool = False) -> Iterator[IndexChanges]:
+        """Collect additions and removals and commit them at once; nothing is committed on error.
+
+        With ``replace_all`` the commit drops every document that was not added in it, so a
+        full re-index is one atomic switch: readers see the old index until the new one is whole.
+        """
+        index = self._open_for_writing()
+        try:
+            writer = index.writer(timeout=WRITE_LOCK_TIMEOUT, limitmb=WRITER_MEMORY_MB)
+        except LockError as exc:
+            raise SearchIndexLocked(f"{self.path}: another build is writing the search index") from exc
+        try:
+            yield IndexChanges(writer, replace=not (replace_all or index.is_empty()))
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit(mergetype=CLEAR if replace_all else None)

@@ -1,0 +1,112 @@
+"""Answering a SearchRequest with Whoosh: a pool of searchers kept fresh, and one page of hits."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from cluetrain.search.documents import DocType
+from cluetrain.search.highlight import configure, leading_text, snippet
+from cluetrain.search.parsing import filter_query, make_parser, match_everything, text_query
+from cluetrain.search.query import Hit, SearchRequest, SearchResults, SortOrder
+from cluetrain.search.schema import from_utc_naive
+from cluetrain.search.spelling import suggest_text
+
+
+class SearcherPool:
+    """Searchers over one index for many threads: each query borrows its own.
+
+    A Whoosh searcher reads through file positions, so two threads must not share one.
+    Opening a searcher costs milliseconds, so idle ones are kept; a borrowed searcher is
+    refreshed first when the builder has committed a newer generation of the index.
+    """
+
+    def __init__(self, open_index: Callable[[], Index]) -> None:
+        self._open_index = open_index
+        self._lock = threading.Lock()
+        self._index: Index | None = None
+        self._idle: list[Searcher] = []
+
+    @contextmanager
+    def borrow(self) -> Iterator[Searcher]:
+        """A searcher on the newest committed version of the index, for this thread only."""
+        searcher = self._take()
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                self._idle.append(searcher)
+
+    def _take(self) -> Searcher:
+        with self._lock:
+            searcher = self._idle.pop() if self._idle else None
+            if searcher is None and self._index is None:
+                self._index = self._open_index()
+            index = self._index
+        if searcher is None:
+            return index.searcher()
+        # Cheap (one directory listing); refresh() reuses the segments that did not change.
+        return searcher if searcher.up_to_date() else searcher.refresh()
+
+    def close(self) -> None:
+        """Close every idle searcher (borrowed ones close when their owner is done)."""
+        with self._lock:
+            idle, self._idle, self._index = self._idle, [], None
+        for searcher in idle:
+            searcher.close()
+
+
+def run_query(searcher: Searcher, request: SearchRequest) -> SearchResults:
+    """One page of results for ``request``, with a spelling suggestion when nothing matched."""
+    words = text_query(make_parser(searcher.schema), request.text) if request.text else None
+    if request.text and words is None:
+        return SearchResults(request=request, total=0, nothing_searchable=True)
+    filters = filter_query(request)
+    by_date = request.sort is SortOrder.DATE or words is None
+    results = searcher.search(
+        words or match_everything(),
+        limit=request.page * request.page_size,
+        filter=filters,
+        sortedby="date" if by_date else None,
+        reverse=by_date,
+    )
+    configure(results)
+    offset = (request.page - 1) * request.page_size
+    hits = tuple(_hit(hit, highlight=words is not None) for hit in results[offset : offset + request.page_size])
+    total = len(results)
+    suggestion = None
+    if total == 0 and words is not None:
+        suggestion = _suggestion(searcher, request, filters)
+    return SearchResults(request=request, total=total, hits=hits, suggestion=suggestion)
+
+
+def _suggestion(searcher: Searcher, request: SearchRequest, filters: Any) -> str | None:
+    """A corrected query text, offered only if it finds something."""
+    corrected = suggest_text(searcher, request.text)
+    if corrected is None:
+        return None
+    query = text_query(make_parser(searcher.schema), corrected)
+    if query is None or searcher.search(query, limit=1, filter=filters).scored_length() == 0:
+        return None
+    return corrected
+
+
+def _hit(hit: Any, *, highlight: bool) -> Hit:
+    stored = hit.fields()
+    body = stored.get("body", "")
+    return Hit(
+        id=stored["id"],
+        type=DocType(stored["type"]),
+        url=stored["url"],
+        title=stored.get("title", ""),
+        snippet=snippet(hit, body) if highlight else leading_text(body),
+        date=from_utc_naive(stored.get("date")),
+        status=stored.get("status"),
+        authors=tuple(stored.get("authors", ())),
+        context_title=stored.get("context_title"),
+    )

@@ -1,0 +1,56 @@
+"""The generator that brings the search index up to date at the end of each build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from blinker import signal
+
+from cluetrain.build import BuildError
+from cluetrain.search import (
+    INDEX_PROGRESS_SIGNAL,
+    INDEX_REPORT_SIGNAL,
+    DuplicateDocumentError,
+    SearchIndex,
+    SearchIndexLocked,
+    index_location,
+    synchronize,
+)
+
+from .sources import collect_documents
+
+# Where the plugin keeps the run's generators (set at all_generators_finalized).
+GENERATORS_CONTEXT_KEY = "cluetrain_search_generators"
+
+index_progress = signal(INDEX_PROGRESS_SIGNAL)
+index_reported = signal(INDEX_REPORT_SIGNAL)
+
+
+class SearchIndexGenerator:
+    """Writes no pages: adds, updates and removes the index documents whose content changed."""
+
+    def __init__(self, context: dict, settings: dict, path: str, theme: str, output_path: str, **_: Any) -> None:
+        self.context = context
+        self.settings = settings
+        self.output_path = Path(output_path)
+
+    def _progress(self, done: int, total: int) -> None:
+        index_progress.send(self, done=done, total=total)
+
+    def generate_output(self, writer: Any) -> None:
+        """Synchronise the index with the site's documents and announce the report."""
+        location = index_location(self.settings)
+        if location is None:
+            return
+        documents = collect_documents(
+            self.context.get(GENERATORS_CONTEXT_KEY, ()), self.context, self.settings.get("SITEURL", "")
+        )
+        index = SearchIndex(location)
+        try:
+            report = synchronize(index, documents, rebuild=self.settings["SEARCH_REINDEX"], on_progress=self._progress)
+        except (SearchIndexLocked, DuplicateDocumentError) as exc:
+            raise BuildError([f"search index: {exc}"]) from exc
+        finally:
+            index.close()
+        index_reported.send(self, report=report)
