@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cluetrain.content_format import DEFAULT_CLOSED_STATUSES, DEFAULT_ROADMAP_STATUSES, DEFAULT_STATUSES
+
 
 class SiteSettingError(ValueError):
     """A site setting has a value of the wrong type or range; the message names it."""
@@ -54,6 +56,26 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
     SiteSetting("SEARCH_REINDEX", (bool,), False,
                 "index every document again in this build (one atomic commit) instead of only what changed; "
                 "`cluetrain reindex` sets it"),
+    # --- feedback hub (cluetrain_feedback) ---
+    SiteSetting("FEEDBACK_STATUSES", (tuple, list), DEFAULT_STATUSES,
+                "a feedback item's possible statuses in workflow order (a-z, 0-9, `-`); the first is a new item's. "
+                "Shown with `-` as a space, capitalised. Must match the service's `FEEDBACK_STATUSES`"),
+    SiteSetting("FEEDBACK_ROADMAP_STATUSES", (tuple, list), DEFAULT_ROADMAP_STATUSES,
+                "the statuses shown as columns of the roadmap page, in order"),
+    SiteSetting("FEEDBACK_CLOSED_STATUSES", (tuple, list), DEFAULT_CLOSED_STATUSES,
+                "statuses whose items take no more votes"),
+    SiteSetting("FEEDBACK_PER_PAGE", (int,), 20, "items per page of a feedback listing; `0` puts them all on one page"),
+    SiteSetting("FEEDBACK_FEED_NEW_ATOM", (str,), "feeds/feedback/new.atom.xml",
+                "where the feed of new feedback items is written (`None` for none)", nullable=True),
+    SiteSetting("FEEDBACK_FEED_STATUS_ATOM", (str,), "feeds/feedback/status.atom.xml",
+                "where the feed of status changes and answers is written (`None` for none)", nullable=True),
+    SiteSetting("FEEDBACK_FEED_ITEM_ATOM", (str,), "feeds/feedback/{id}.atom.xml",
+                "where each item's feed (status changes, answer, comments) is written (`None` for none)",
+                nullable=True),
+    SiteSetting("FEEDBACK_FEED_MAX_ITEMS", (int,), 50, "entries in the new-items and status-changes feeds"),
+    SiteSetting("FEEDBACK_TITLES_JSON", (str,), "feedback/titles.json",
+                "where the index of item titles for \"similar items\" suggestions is written (`None` for none)",
+                nullable=True),
 )
 
 

@@ -38,6 +38,40 @@ from .documents import (
     validate_thread_key,
     validate_website,
 )
+from .feedback import (
+    DEFAULT_CLOSED_STATUSES,
+    DEFAULT_ROADMAP_STATUSES,
+    DEFAULT_STATUSES,
+    FEEDBACK_DIR,
+    MAX_SLUG_LENGTH,
+    MAX_TAG_LENGTH,
+    MAX_TAGS,
+    MAX_TITLE_LENGTH,
+    Answer,
+    DefaultStatus,
+    FeedbackItem,
+    FeedbackKind,
+    StatusChange,
+    feedback_thread_key,
+    normalize_tags,
+    slugify,
+    status_label,
+    tag_slug,
+    validate_feedback_id,
+    validate_slug,
+    validate_status,
+)
+from .feedback_files import (
+    dumps_feedback,
+    feedback_path,
+    find_feedback_file,
+    iter_feedback_files,
+    load_feedback,
+    loads_feedback,
+    move_thread_comments,
+    read_feedback,
+    write_feedback,
+)
 
 __all__ = [
     "AVATAR_PATTERN", "COMMENTS_DIR", "FORBIDDEN_CHARACTERS", "ID_PATTERN", "MAX_AUTHOR_LENGTH",
@@ -46,4 +80,11 @@ __all__ = [
     "dump_document", "dumps_comment", "encode_value", "iter_comment_files", "load_comments",
     "loads_comment", "parse_document", "read_comment", "remove_comment", "remove_stale_temp_files",
     "validate_id", "validate_thread_key", "validate_website", "write_comment",
+    # feedback items
+    "DEFAULT_CLOSED_STATUSES", "DEFAULT_ROADMAP_STATUSES", "DEFAULT_STATUSES", "FEEDBACK_DIR", "MAX_SLUG_LENGTH",
+    "MAX_TAGS", "MAX_TAG_LENGTH", "MAX_TITLE_LENGTH", "Answer", "DefaultStatus", "FeedbackItem", "FeedbackKind",
+    "StatusChange", "dumps_feedback", "feedback_path", "feedback_thread_key", "find_feedback_file",
+    "iter_feedback_files", "load_feedback", "loads_feedback", "move_thread_comments", "normalize_tags",
+    "read_feedback", "slugify", "status_label", "tag_slug", "validate_feedback_id", "validate_slug",
+    "validate_status", "write_feedback",
 ]

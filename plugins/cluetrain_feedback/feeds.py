@@ -1,0 +1,81 @@
+"""Atom feeds of the hub: new items, status changes and answers, and one per item."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from feedgenerator import Atom1Feed
+
+from .items import ANSWER_ANCHOR, HISTORY_ANCHOR, FeedbackEntry
+
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+class ReproducibleAtom(Atom1Feed):
+    """An Atom feed whose <updated> is its newest entry's date, never the clock's."""
+
+    def __init__(self, *args: Any, fallback_date: datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fallback_date = fallback_date
+
+    def latest_post_date(self) -> datetime:
+        dates = [item["pubdate"] for item in self.items if item.get("pubdate")]
+        return max(dates, default=self.fallback_date)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEvent:
+    """Something that happened to an item, as one feed entry."""
+
+    entry: FeedbackEntry
+    date: datetime
+    title: str
+    anchor: str
+    text: str
+    html: str
+    author: str | None
+
+
+def creation(entry: FeedbackEntry) -> FeedEvent:
+    """The item being filed."""
+    return FeedEvent(entry, entry.date, f"{entry.kind.label}: {entry.title}", "", entry.text, str(entry.html),
+                     entry.author)
+
+
+def changes(entry: FeedbackEntry) -> Iterator[FeedEvent]:
+    """Each status change after the first status, and the official answer."""
+    for number, change in enumerate(entry.history):
+        if change.previous is None:
+            continue
+        text = f"Status changed from {change.previous.label} to {change.status.label}."
+        yield FeedEvent(entry, change.date, f"“{entry.title}” is now {change.status.label}",
+                        f"{HISTORY_ANCHOR}-{number}", text, text, change.by)
+    if entry.answer is not None:
+        yield FeedEvent(entry, entry.answer.date, f"Official answer on “{entry.title}”", ANSWER_ANCHOR,
+                        entry.answer.text, str(entry.answer.html), entry.answer.author)
+
+
+def comments(entry: FeedbackEntry) -> Iterator[FeedEvent]:
+    """Each comment on the item."""
+    if entry.thread is None:
+        return
+    for node in entry.thread.walk():
+        yield FeedEvent(entry, node.date, f"{node.author} on “{entry.title}”", node.anchor, node.text,
+                        str(node.html), node.author)
+
+
+def write_feed(events: Iterable[FeedEvent], *, title: str, link: str, feed_url: str, siteurl: str,
+               language: str | None, limit: int | None = None) -> bytes:
+    """An Atom document of ``events``, newest first, at most ``limit`` of them."""
+    ordered = sorted(events, key=lambda e: (e.date, e.entry.id, e.anchor), reverse=True)[:limit]
+    feed = ReproducibleAtom(title=title, link=link, description="", feed_url=feed_url, language=language,
+                            fallback_date=EPOCH)
+    for event in ordered:
+        url = f"{siteurl}/{event.entry.url}" + (f"#{event.anchor}" if event.anchor else "")
+        feed.add_item(title=event.title, link=url, description=event.text[:300], content=event.html,
+                      author_name=event.author, pubdate=event.date, unique_id=url,
+                      categories=[tag.name for tag in event.entry.tags])
+    return feed.writeString("utf-8").encode("utf-8")

@@ -1,0 +1,180 @@
+"""The feedback hub's generator: reads content/feedback/ and writes its pages, feeds and title index."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from cluetrain.content_format import FeedbackKind, atomic_write, load_feedback
+from cluetrain.search import SearchDocument
+
+from . import feeds
+from .items import HUB_URL, FeedbackEntry, FeedbackTag, link_merges, make_entry, unify_tags
+from .listings import (
+    KIND_HEADINGS, ROADMAP_URL, TAGS_URL, Listing, RoadmapColumn, build_listings, build_roadmap, pages, tag_counts,
+)
+from .search_documents import search_document
+from .statuses import FeedbackStatus, StatusScheme
+
+TITLES_VERSION = 1
+ENTRIES_CONTEXT_KEY = "feedback_entries"
+
+
+@dataclass(frozen=True, slots=True)
+class KindLink:
+    """A kind's listing, for the hub's filters."""
+
+    kind: FeedbackKind
+    heading: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hub:
+    """What every hub template gets as ``feedback_hub``: its URLs, statuses, kinds and feeds."""
+
+    url: str
+    roadmap_url: str
+    tags_url: str
+    statuses: list[FeedbackStatus]
+    kinds: list[KindLink]
+    feed_new: str | None
+    feed_status: str | None
+    titles_json: str | None
+
+
+def _newest(entries: list[FeedbackEntry]) -> datetime | None:
+    return max((entry.activity for entry in entries), default=None)
+
+
+class FeedbackGenerator(Generator):
+    """Item pages, listings, roadmap, tag index, Atom feeds and the titles index of the feedback hub."""
+
+    def generate_context(self) -> None:
+        """Read and check every item; expose them for other plugins as ``feedback_entries``."""
+        self.scheme = StatusScheme.from_settings(self.settings)
+        content_root = Path(self.settings["PATH"])
+        pattern = self.settings.get("FEEDBACK_FEED_ITEM_ATOM")
+        self.entries = [make_entry(item, self.scheme, content_root, pattern) for item in load_feedback(content_root)]
+        link_merges(self.entries)
+        self.tags: dict[str, FeedbackTag] = unify_tags(self.entries)
+        self.hub = Hub(
+            url=HUB_URL, roadmap_url=ROADMAP_URL, tags_url=TAGS_URL, statuses=list(self.scheme.statuses.values()),
+            kinds=[KindLink(kind, KIND_HEADINGS[kind], f"{HUB_URL}kind/{kind.value}/") for kind in FeedbackKind],
+            feed_new=self.settings.get("FEEDBACK_FEED_NEW_ATOM"),
+            feed_status=self.settings.get("FEEDBACK_FEED_STATUS_ATOM"),
+            titles_json=self.settings.get("FEEDBACK_TITLES_JSON"),
+        )
+        self.context[ENTRIES_CONTEXT_KEY] = self.entries
+        self.context["feedback_hub"] = self.hub
+
+    def discussion_contents(self) -> Iterator[tuple[FeedbackEntry, str]]:
+        """Every item has a thread ``feedback-<id>`` (the comments plugin's extension point)."""
+        for entry in self.entries:
+            yield entry, "feedback"
+
+    def search_documents(self) -> Iterator[SearchDocument]:
+        """Every item but merged duplicates (the search plugin's extension point)."""
+        siteurl = self.settings.get("SITEURL", "")
+        return (search_document(entry, siteurl) for entry in self.entries if entry.merged_into is None)
+
+    # Listings depend on comment activity, known only after the comments plugin attached threads.
+    @cached_property
+    def listings(self) -> list[Listing]:
+        return build_listings(self.entries, self.scheme, self.tags)
+
+    @cached_property
+    def roadmap(self) -> list[RoadmapColumn]:
+        return build_roadmap(self.entries, self.scheme)
+
+    def _per_page(self) -> int:
+        return self.settings["FEEDBACK_PER_PAGE"]
+
+    def sitemap_entries(self) -> Iterator[tuple[str, datetime | None]]:
+        """Item pages and the pages of every non-empty listing (the SEO plugin's extension point)."""
+        for entry in self.entries:
+            if entry.merged_into is None:  # a merged item's page names the original as canonical
+                yield entry.url, entry.activity
+        for listing in self.listings:
+            if listing.items or listing.is_hub:
+                for page in pages(listing, self._per_page(), self.settings):
+                    yield page.url, _newest(page.object_list)
+        yield ROADMAP_URL, _newest([entry for column in self.roadmap for entry in column.items])
+        if self.tags:
+            yield TAGS_URL, _newest(self.entries)
+
+    def generate_output(self, writer: Any) -> None:
+        """Write every page, feed and the titles index."""
+        self._write_items(writer)
+        self._write_listings(writer)
+        self._render(writer, f"{ROADMAP_URL}index.html", "feedback/roadmap", columns=self.roadmap)
+        self._render(writer, f"{TAGS_URL}index.html", "feedback/tags", tag_counts=tag_counts(self.entries, self.tags))
+        self._write_feeds()
+        self._write_titles()
+
+    def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:
+        writer.write_file(save_as, self.get_template(template), self.context,
+                          relative_urls=self.settings["RELATIVE_URLS"], **variables)
+
+    def _write_items(self, writer: Any) -> None:
+        for entry in self.entries:
+            self._render(writer, entry.save_as, "feedback/item", item=entry)
+
+    def _write_listings(self, writer: Any) -> None:
+        for listing in self.listings:
+            all_pages = list(pages(listing, self._per_page(), self.settings))
+            for number, page in enumerate(all_pages):
+                self._render(
+                    writer, page.save_as, "feedback/listing", listing=listing, items_page=page,
+                    items_paginator=page.paginator,
+                    items_previous_page=all_pages[number - 1] if number > 0 else None,
+                    items_next_page=all_pages[number + 1] if number + 1 < len(all_pages) else None,
+                )
+
+    def _write_feeds(self) -> None:
+        s = self.settings
+        siteurl, sitename = s.get("SITEURL", ""), s.get("SITENAME", "")
+        common = {"siteurl": siteurl, "language": s.get("DEFAULT_LANG")}
+        hub_link = f"{siteurl}/{HUB_URL}"
+        if self.hub.feed_new:
+            self._write(self.hub.feed_new, feeds.write_feed(
+                map(feeds.creation, self.entries), title=f"New feedback — {sitename}", link=hub_link,
+                feed_url=f"{siteurl}/{self.hub.feed_new}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
+        if self.hub.feed_status:
+            events = [event for entry in self.entries for event in feeds.changes(entry)]
+            self._write(self.hub.feed_status, feeds.write_feed(
+                events, title=f"Feedback status changes — {sitename}", link=hub_link,
+                feed_url=f"{siteurl}/{self.hub.feed_status}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
+        for entry in self.entries:
+            if entry.feed_url:
+                events = [feeds.creation(entry), *feeds.changes(entry), *feeds.comments(entry)]
+                self._write(entry.feed_url, feeds.write_feed(
+                    events, title=f"“{entry.title}” — {sitename} feedback", link=f"{siteurl}/{entry.url}",
+                    feed_url=f"{siteurl}/{entry.feed_url}", **common))
+
+    def _write_titles(self) -> None:
+        target = self.hub.titles_json
+        if not target:
+            return
+        siteurl = self.settings.get("SITEURL", "")
+        items = [
+            {"id": e.id, "title": e.title, "url": f"{siteurl}/{e.url}", "kind": e.kind.value, "status": e.status.key,
+             "status_label": e.status.label, "votes": e.votes, "comments": e.comment_count}
+            for e in self.entries if e.merged_into is None
+        ]
+        document = {"version": TITLES_VERSION, "items": items}
+        self._write(target, (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+
+    def _write(self, relative: str, data: bytes) -> None:
+        target = Path(self.output_path) / relative
+        atomic_write(target, data)
+        signals.content_written.send(os.fspath(target), context=self.context)
