@@ -53,11 +53,14 @@ def main(ctx: click.Context, project: Path) -> None:
 
 @main.command()
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Write the site here instead of output/.")
+@click.option("--site-url", help="The public origin to build for (SITEURL), e.g. https://blog.example.com.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.pass_obj
-def build(project: Path, output: Path | None, quiet: bool) -> None:
+def build(project: Path, output: Path | None, site_url: str | None, quiet: bool) -> None:
     """Build content/ into output/ (a complete static site)."""
-    overrides = {"OUTPUT_PATH": str(output.resolve())} if output else None
+    overrides = _site_overrides(site_url.rstrip("/") if site_url else None)
+    if output:
+        overrides["OUTPUT_PATH"] = str(output.resolve())
     run_build(project, overrides, quiet=quiet)
 
 

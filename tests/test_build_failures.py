@@ -152,3 +152,12 @@ def test_concurrent_builds_of_one_site_take_turns(site):
     for thread in threads:
         thread.join()
     assert errors == []
+
+
+def test_cli_build_for_a_public_origin(project):
+    result = CliRunner().invoke(main, ["--project", str(project), "build", "--site-url", "https://blog.example.com/"])
+    assert result.exit_code == 0, result.output
+    sitemap = (project / "output" / "sitemap.xml").read_text()
+    assert "<loc>https://blog.example.com/posts/hello/</loc>" in sitemap
+    page = (project / "output" / "posts" / "hello" / "index.html").read_text()
+    assert 'rel="canonical" href="https://blog.example.com/posts/hello/"' in page
