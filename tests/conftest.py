@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,7 +13,8 @@ import pytest
 from cluetrain.build import BuildStats, build_site, load_settings
 from cluetrain.content_format import Comment, CommentSource, write_comment
 
-REPO = Path(__file__).resolve().parent.parent
+from .live_service import REPO, make_project
+
 # A fixed "now", so thread closing and anything dated is reproducible.
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 
@@ -85,13 +85,7 @@ def site(tmp_path: Path) -> Site:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     """A copy of the repository's settings, theme and plugins around a one-post content folder."""
-    shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
-    for folder in ("theme", "plugins"):
-        (tmp_path / folder).symlink_to(REPO / folder)
-    (tmp_path / "content" / "posts").mkdir(parents=True)
-    (tmp_path / "content" / "posts" / "hello.md").write_text(
-        "Title: Hello\nDate: 2026-01-01 10:00\nSlug: hello\n\nHi.\n", encoding="utf-8")
-    return tmp_path
+    return make_project(tmp_path)
 
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -8,23 +8,16 @@ JavaScript: the plain form POST lands on the receipt page.
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
 from cluetrain.content_format import Comment, write_comment
+
+from .live_service import Service, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -52,97 +45,6 @@ for (const name of ["alert", "confirm", "prompt", "print"]) {
 HOSTILE = "<img src=x onerror=alert(1)>"
 
 
-def _cluetrain() -> list[str]:
-    script = Path(sys.executable).with_name("cluetrain")
-    return [str(script)] if script.exists() else [sys.executable, "-c", "from cluetrain.cli import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Service:
-    """`cluetrain serve` on a temp project: the built site at /, the API on the same origin."""
-
-    project: Path
-    port: int
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def log(self) -> Path:
-        return self.project / "service.log"
-
-    def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLUETRAIN_")}
-        return env | {
-            "CLUETRAIN_RULES_FILE": str(self.project / "rules.toml"),
-            "CLUETRAIN_SESSION_COOKIE_SECURE": "false",  # plain http://127.0.0.1
-            "CLUETRAIN_PUBLISH_POLL_SECONDS": "1",
-            "CLUETRAIN_REBUILD_DELAY_SECONDS": "0",
-        }
-
-    def cli(self, *args: str) -> str:
-        done = subprocess.run([*_cluetrain(), "--project", str(self.project), *args], env=self.env(),
-                              capture_output=True, text=True, timeout=60, check=True)
-        return done.stdout
-
-    def start(self) -> None:
-        command = [*_cluetrain(), "--project", str(self.project), "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--site-url", self.url]
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
-                                            cwd=self.project)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"`cluetrain serve` exited with {self.process.returncode}:\n{self.log.read_text()}")
-            try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        pytest.fail(f"the service did not answer /healthz within 60 s:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGINT)  # the CLI stops its workers on Ctrl-C
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
-
-    def json(self, path: str, *, method: str = "GET", token: str | None = None) -> dict:
-        headers = {"Accept": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        request = urllib.request.Request(self.url + path, method=method, headers=headers,
-                                         data=b"{}" if method == "POST" else None)
-        if method == "POST":
-            request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.load(response)
-
-    def text(self, path: str) -> str:
-        with urllib.request.urlopen(self.url + path, timeout=10) as response:
-            return response.read().decode("utf-8")
-
-    def comments(self) -> list[sqlite3.Row]:
-        with sqlite3.connect(self.project / "instance" / "comments.sqlite3") as db:
-            db.row_factory = sqlite3.Row
-            return db.execute("SELECT id, status, rule, author, body, parent_id FROM comments ORDER BY created_at").fetchall()
-
-
 @pytest.fixture
 def service(project: Path):
     """The real service on a free port, its database and instance folder inside the temp project."""
@@ -152,7 +54,7 @@ def service(project: Path):
     write_comment(project / "content", Comment(
         id=EXISTING, thread="hello", author="Grace Hopper", body="First!",
         date=datetime(2026, 1, 5, tzinfo=timezone.utc)))
-    running = Service(project, _free_port())
+    running = Service(project, free_port())
     running.start()
     yield running
     running.stop()
