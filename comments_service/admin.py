@@ -7,15 +7,31 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from markupsafe import Markup
-from sqlalchemy import select
 
-from comments_service.auth import AuthError, authenticate, check_csrf, log_in, log_out, login_required
-from comments_service.models import Comment, CommentStatus
-from comments_service.moderation import ACTIONS, InvalidEdit, ModerationError, Verb, approve, bulk, edit
+from cluetrain.markup import sanitize_html
+from comments_service.auth import (
+    AuthError,
+    authenticate,
+    check_csrf,
+    log_in,
+    log_out,
+    login_required,
+)
+from comments_service.models import CommentStatus
+from comments_service.moderation import (
+    ACTIONS,
+    InvalidEdit,
+    ModerationError,
+    Verb,
+    approve,
+    bulk,
+    edit,
+)
+from comments_service.queue import QueueFilter, QueueFilterError
 from comments_service.runtime import get_runtime
 
 bp = Blueprint("admin", __name__, url_prefix="/moderate")
-QUEUE_SIZE = 200
+QUEUE_PAGE = 50
 
 
 def _safe_next(target: str | None) -> str:
@@ -53,16 +69,21 @@ def logout():
 @bp.get("/")
 @login_required
 def queue():
-    """Comments of one status (held ones by default), newest first."""
-    status = request.args.get("status", CommentStatus.PENDING.value)
-    if status not in CommentStatus.__members__.values():
-        status = CommentStatus.PENDING.value
+    """Comments of one status (held ones by default), newest first; filter by thread and text."""
+    try:
+        wanted = QueueFilter.from_args(request.args, default_status=CommentStatus.PENDING.value,
+                                       default_limit=QUEUE_PAGE)
+    except QueueFilterError:
+        return redirect(url_for("admin.queue"), code=HTTPStatus.SEE_OTHER)
     with get_runtime().database.read() as session:
-        rows = list(session.scalars(select(Comment).where(Comment.status == CommentStatus(status))
-                                    .order_by(Comment.created_at.desc()).limit(QUEUE_SIZE)))
-    items = [(c, Markup(c.html)) for c in rows]
+        total, rows = wanted.run(session)
+    # Sanitized at submission; cleaned again here so a stricter sanitizer also covers old rows.
+    items = [(c, Markup(sanitize_html(c.html))) for c in rows]
+    status = wanted.statuses[0].value if len(wanted.statuses) == 1 else CommentStatus.PENDING.value
+    pages = {"previous": max(wanted.offset - wanted.limit, 0) if wanted.offset else None,
+             "next": wanted.offset + wanted.limit if wanted.offset + wanted.limit < total else None}
     return render_template("admin/queue.html", items=items, status=status, statuses=list(CommentStatus),
-                           verbs=list(Verb), moderator=g.moderator)
+                           verbs=list(Verb), moderator=g.moderator, filter=wanted, total=total, pages=pages)
 
 
 def _back():

@@ -8,17 +8,25 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 
 from comments_service.auth import token_required
 from comments_service.manifest import ManifestUnavailable
-from comments_service.models import AuditEntry, Comment, CommentStatus
-from comments_service.moderation import ACTIONS, InvalidEdit, ModerationError, Verb, approve, bulk, edit
+from comments_service.models import AuditEntry, Comment
+from comments_service.moderation import (
+    ACTIONS,
+    InvalidEdit,
+    ModerationError,
+    Verb,
+    approve,
+    bulk,
+    edit,
+)
+from comments_service.queue import MAX_LIMIT, QueueFilter, QueueFilterError
 from comments_service.runtime import get_runtime
 
 bp = Blueprint("api", __name__)
 OPENAPI_FILE = Path(__file__).with_name("openapi.json")
-MAX_LIMIT = 500
 
 
 def moderator_view(comment: Comment) -> dict[str, Any]:
@@ -56,34 +64,14 @@ def _reason(data: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
 @token_required
 def list_comments():
     """Comments, newest first, filtered by status, thread and a text query."""
-    args, errors = request.args, {}
-    statuses = [s for s in args.get("status", "").split(",") if s]
-    bad = [s for s in statuses if s not in CommentStatus.__members__.values()]
-    if bad:
-        errors["status"] = f"unknown status {', '.join(bad)} (use {', '.join(CommentStatus)})."
     try:
-        limit = min(int(args.get("limit", 100)), MAX_LIMIT)
-        offset = int(args.get("offset", 0))
-        if limit < 1 or offset < 0:
-            raise ValueError
-    except ValueError:
-        errors["limit"] = f"limit must be 1-{MAX_LIMIT} and offset ≥ 0."
-    if errors:
-        return _error(HTTPStatus.BAD_REQUEST, "Please fix the marked parameters.", errors)
-    query = select(Comment)
-    if statuses:
-        query = query.where(Comment.status.in_([CommentStatus(s) for s in statuses]))
-    if args.get("thread"):
-        query = query.where(Comment.thread == args["thread"])
-    if args.get("q"):
-        like = "%" + args["q"].lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        fields = (Comment.body, Comment.author, Comment.email, Comment.website, Comment.ip)
-        query = query.where(or_(*(func.lower(f).like(like, escape="\\") for f in fields)))
+        wanted = QueueFilter.from_args(request.args)
+    except QueueFilterError as exc:
+        return _error(HTTPStatus.BAD_REQUEST, "Please fix the marked parameters.", exc.errors)
     with get_runtime().database.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = session.scalars(query.order_by(Comment.created_at.desc(), Comment.id).limit(limit).offset(offset))
+        total, rows = wanted.run(session)
         items = [moderator_view(c) for c in rows]
-    return jsonify({"comments": items, "total": total, "limit": limit, "offset": offset})
+    return jsonify({"comments": items, "total": total, "limit": wanted.limit, "offset": wanted.offset})
 
 
 @bp.get("/api/moderation/comments/<comment_id>")

@@ -69,9 +69,9 @@ class Service:
             "CLUETRAIN_REBUILD_DELAY_SECONDS": "0",
         } | self.settings
 
-    def cli(self, *args: str) -> str:
+    def cli(self, *args: str, stdin: str | None = None) -> str:
         done = subprocess.run([*cluetrain_command(), "--project", str(self.project), *args], env=self.env(),
-                              capture_output=True, text=True, timeout=60, check=True)
+                              input=stdin, capture_output=True, text=True, timeout=60, check=True)
         return done.stdout
 
     def start(self) -> None:
@@ -103,12 +103,12 @@ class Service:
             self.process.kill()
             self.process.wait(timeout=5)
 
-    def json(self, path: str, *, method: str = "GET", token: str | None = None) -> dict:
+    def json(self, path: str, *, method: str = "GET", token: str | None = None, body: dict | None = None) -> dict:
         headers = {"Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         request = urllib.request.Request(self.url + path, method=method, headers=headers,
-                                         data=b"{}" if method == "POST" else None)
+                                         data=json.dumps(body or {}).encode() if method == "POST" else None)
         if method == "POST":
             request.add_header("Content-Type", "application/json")
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from comments_service.auth import add_moderator
 from comments_service.models import ApiToken, Moderator
-from tests.service.conftest import comment_json
+from tests.service.conftest import THREADS, comment_json, write_manifest
 
 PASSWORD = "correct horse battery"
 
@@ -131,3 +131,30 @@ def test_cli_moderator_add(runner, app, client):
     assert runner("moderator", "add", "bob", "--password-stdin", input="a long password\n").exit_code == 1
     assert runner("moderator", "add", "eve", "--password-stdin", input="short\n").exit_code == 1
     assert log_in(client, username="bob", password="a long password").status_code == 303
+
+
+def test_queue_filters_by_thread_and_text_and_pages(app, client, project):
+    write_manifest(project / "output", [*THREADS, {**THREADS[0], "key": "second", "url": "http://127.0.0.1:8000/posts/second/"}])
+    add(app)
+    log_in(client)
+    for n in range(60):
+        thread = "hello" if n % 2 else "second"
+        body = f"note {n} about {'pricing' if n % 3 == 0 else 'apis'}"
+        assert client.post("/api/comments", json=comment_json(thread=thread, body=body, email=f"p{n}@example.org")).status_code == 202
+    page = lxml.html.fromstring(client.get("/moderate/").data)
+    assert "60 pending comments" in page.text_content()
+    assert len(page.xpath("//article[contains(@class, 'queue-item')]")) == 50
+    older = lxml.html.fromstring(client.get(page.xpath("//a[@rel='next']/@href")[0]).data)
+    assert len(older.xpath("//article[contains(@class, 'queue-item')]")) == 10
+    filtered = lxml.html.fromstring(client.get("/moderate/?status=pending&thread=hello&q=PRICING").data)
+    bodies = [" ".join(a.text_content().split()) for a in filtered.xpath("//div[@class='comment-body']")]
+    assert bodies and all("pricing" in b for b in bodies)
+    assert len(bodies) == len([n for n in range(60) if n % 2 and n % 3 == 0])
+    assert filtered.xpath("//input[@name='q']/@value") == ["PRICING"]
+
+
+def test_queue_survives_hostile_filters(app, client):
+    add(app)
+    log_in(client)
+    for query in ("status=nonsense", "offset=-1", "limit=abc", "q=%25_%5C", "thread=" + "x" * 5000, "q=%00"):
+        assert client.get(f"/moderate/?{query}").status_code in (200, 303), query
