@@ -7,16 +7,23 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.live import Live
-from rich.text import Text
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from cluetrain.build import BuildError, BuildStats, build_site, load_settings
 
 console = Console(stderr=True, soft_wrap=True)
 
 
-def _progress_line(stats: BuildStats, started: str) -> Text:
-    return Text(f"{started}  read {stats.files_read} files, wrote {stats.pages_written}", style="cyan")
+def _build_with_progress(settings: dict) -> BuildStats:
+    """A full build with a live line: files read, pages written, time elapsed."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("Building")
+
+        def show(stats: BuildStats) -> None:
+            progress.update(task, description=f"Building: read {stats.files_read} files, wrote {stats.pages_written}")
+
+        return build_site(settings, show)
 
 
 def run_build(project_root: Path, overrides: dict | None = None, *, quiet: bool = False) -> BuildStats:
@@ -26,8 +33,7 @@ def run_build(project_root: Path, overrides: dict | None = None, *, quiet: bool 
         if quiet or not console.is_terminal:
             stats = build_site(settings)
         else:
-            with Live(_progress_line(BuildStats(), "Building…"), console=console, transient=True) as live:
-                stats = build_site(settings, lambda s: live.update(_progress_line(s, "Building…")))
+            stats = _build_with_progress(settings)
     except BuildError as exc:
         for problem in exc.problems:
             console.print(f"[red]error:[/red] {problem}", highlight=False, markup=True)
