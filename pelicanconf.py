@@ -60,7 +60,7 @@ FEED_MAX_ITEMS = 20
 # Our plugins carry a "cluetrain_" prefix so an installed pelican-sitemap, pelican-search
 # or pelican-seo can never shadow them.
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["cluetrain_comments", "cluetrain_seo", "cluetrain_feedback", "cluetrain_search"]
+PLUGINS = ["cluetrain_comments", "cluetrain_seo", "cluetrain_feedback", "cluetrain_search", "cluetrain_community"]
 
 # --- comments (cluetrain_comments) ---
 COMMENTS_SERVICE_URL = ""  # base URL of the comments service; "" means the same origin

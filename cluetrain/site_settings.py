@@ -76,6 +76,16 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
     SiteSetting("FEEDBACK_TITLES_JSON", (str,), "feedback/titles.json",
                 "where the index of item titles for \"similar items\" suggestions is written (`None` for none)",
                 nullable=True),
+    # --- community (cluetrain_community) ---
+    SiteSetting("COMMUNITY_PATH", (str,), "community",
+                "the folder of the community stats page, its SVG charts (`charts/`) and the per-author pages (`authors/<slug>/`)"),
+    SiteSetting("COMMUNITY_RULES_PAGE", (str,), "community-rules",
+                "the slug of the page with the community rules, linked from every form (`None`: no link)", nullable=True),
+    SiteSetting("COMMUNITY_RULES_FILE", (str,), "",
+                "the moderation rules TOML whose rules in force the rules page summarises, relative to the project "
+                "folder; must name the service's `RULES_FILE`. Empty: the packaged `comments_service/rules.toml`"),
+    SiteSetting("COMMUNITY_MODERATION_STATS", (str,), "stats/moderation.json",
+                "the monthly moderation counts the service exports, relative to `PATH` (`None`: not shown)", nullable=True),
 )
 
 

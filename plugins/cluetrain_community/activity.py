@@ -1,0 +1,125 @@
+"""Community activity by month: what was posted, said, filed, resolved and answered, from the built context."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any
+
+from cluetrain.content_format.moderation_stats import ModerationMonth
+
+SECONDS_PER_HOUR = 3600
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of ``moment``'s month, in UTC (naive datetimes are taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    utc = aware.astimezone(timezone.utc)
+    return date(utc.year, utc.month, 1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """Every month from ``first`` to ``last`` inclusive."""
+    months, current = [], first
+    while current <= last:
+        months.append(current)
+        current = date(current.year + current.month // 12, current.month % 12 + 1, 1)
+    return months
+
+
+@dataclass(frozen=True, slots=True)
+class MonthActivity:
+    """One month of the site's life; ``held``/``published`` are None when the service exported none."""
+
+    month: date
+    posts: int
+    comments: int
+    feedback_filed: int
+    feedback_resolved: int
+    median_answer_hours: float | None
+    held: int | None
+    published: int | None
+
+    @property
+    def label(self) -> str:
+        """``2026-05``, as on the charts' axes and in the tables."""
+        return self.month.strftime("%Y-%m")
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The numbers at the top of the stats page."""
+
+    posts: int
+    comments: int
+    feedback_filed: int
+    feedback_resolved: int
+    median_answer_hours: float | None
+    commenters: int
+
+
+def comment_nodes(threads: dict[str, tuple[Any, str]]) -> list[Any]:
+    """Every approved comment node of every thread (posts, pages and feedback)."""
+    return [node for content, _kind in threads.values() for node in content.thread.walk()]
+
+
+def resolved_at(item: Any, closed_statuses: Sequence[str]) -> datetime | None:
+    """When a feedback item first reached a closed status; merged duplicates are not resolutions."""
+    if item.merged_into is not None:
+        return None
+    return next((change.date for change in item.history if change.status in closed_statuses), None)
+
+
+def answer_hours(item: Any) -> float | None:
+    """Hours from filing to the official answer, or None if there is none."""
+    if item.answer is None:
+        return None
+    return max((item.answer.date - item.date).total_seconds(), 0.0) / SECONDS_PER_HOUR
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def monthly_activity(articles: Iterable[Any], threads: dict[str, tuple[Any, str]], feedback_items: Iterable[Any],
+                     closed_statuses: Sequence[str], moderation: list[ModerationMonth] | None) -> list[MonthActivity]:
+    """One row per month from the first activity to the last, empty months included."""
+    posts = Counter(month_of(article.date) for article in articles)
+    comments = Counter(month_of(node.date) for node in comment_nodes(threads))
+    items = list(feedback_items)
+    filed = Counter(month_of(item.date) for item in items)
+    resolved = Counter(month_of(moment) for item in items if (moment := resolved_at(item, closed_statuses)))
+    answers: dict[date, list[float]] = defaultdict(list)
+    for item in items:
+        if (hours := answer_hours(item)) is not None:
+            answers[month_of(item.date)].append(hours)
+    moderated = {date.fromisoformat(f"{row.month}-01"): row for row in moderation or ()}
+    seen = set(posts) | set(comments) | set(filed) | set(resolved) | set(moderated)
+    if not seen:
+        return []
+    return [
+        MonthActivity(
+            month=month, posts=posts[month], comments=comments[month], feedback_filed=filed[month],
+            feedback_resolved=resolved[month], median_answer_hours=_median(answers.get(month, [])),
+            held=moderated[month].held if month in moderated else (0 if moderation is not None else None),
+            published=moderated[month].published if month in moderated else (0 if moderation is not None else None),
+        )
+        for month in months_between(min(seen), max(seen))
+    ]
+
+
+def headline(articles: Sequence[Any], threads: dict[str, tuple[Any, str]], feedback_items: Sequence[Any],
+             closed_statuses: Sequence[str]) -> Headline:
+    """Totals over the site's life."""
+    nodes = comment_nodes(threads)
+    hours = [h for item in feedback_items if (h := answer_hours(item)) is not None]
+    return Headline(
+        posts=len(articles), comments=len(nodes), feedback_filed=len(feedback_items),
+        feedback_resolved=sum(1 for item in feedback_items if resolved_at(item, closed_statuses)),
+        median_answer_hours=_median(hours),
+        # Public names are the only identity the site has; the contributors page uses keys.
+        commenters=len({node.author for node in nodes}),
+    )

@@ -1,0 +1,140 @@
+"""The community generator: the stats page with its charts, per-author pages and the rules in force."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pelican import signals
+from pelican.generators import Generator
+
+from cluetrain.content_format.moderation_stats import read_moderation_stats
+from cluetrain.output_files import replace_file, wanted
+from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_force
+
+from .activity import Headline, MonthActivity, headline, monthly_activity
+from .authors import AuthorActivity, author_activity
+from .charts import Chart, render_svg
+from .stats_charts import author_chart, community_charts
+
+
+@dataclass(frozen=True, slots=True)
+class Community:
+    """What every template gets as ``community``: the pages' URLs and the moderation rules in force."""
+
+    stats_url: str
+    authors_url: str
+    charts_url: str
+    rules_url: str | None
+    rules: list[RuleInForce]
+
+
+def _rules_file(settings: dict[str, Any]) -> Path | None:
+    configured = settings["COMMUNITY_RULES_FILE"]
+    if not configured:
+        return None
+    path = Path(configured)
+    # Relative to the project folder (the parent of PATH), like the service's paths.
+    return path if path.is_absolute() else Path(settings["PATH"]).resolve().parent / path
+
+
+class CommunityGenerator(Generator):
+    """Writes the community stats page, its SVG charts and a page per author."""
+
+    def generate_context(self) -> None:
+        """Read the rules in force and expose ``community`` to every template."""
+        base = self.settings["COMMUNITY_PATH"].strip("/")
+        rules_page = self.settings["COMMUNITY_RULES_PAGE"]
+        self.community = Community(
+            stats_url=f"{base}/", authors_url=f"{base}/authors/", charts_url=f"{base}/charts/",
+            rules_url=self.settings["PAGE_URL"].format(slug=rules_page) if rules_page else None,
+            rules=rules_in_force(load_rules_document(_rules_file(self.settings))),
+        )
+        self.context["community"] = self.community
+
+    # Threads are attached after every generator read its content, so compute at write time.
+    @cached_property
+    def months(self) -> list[MonthActivity]:
+        moderation_file = self.settings["COMMUNITY_MODERATION_STATS"]
+        moderation = read_moderation_stats(Path(self.settings["PATH"]), moderation_file) if moderation_file else None
+        return monthly_activity(self._articles(), self._threads(), self._feedback_items(),
+                                self.settings["FEEDBACK_CLOSED_STATUSES"], moderation)
+
+    @cached_property
+    def headline(self) -> Headline:
+        return headline(self._articles(), self._threads(), self._feedback_items(),
+                        self.settings["FEEDBACK_CLOSED_STATUSES"])
+
+    @cached_property
+    def authors(self) -> list[AuthorActivity]:
+        return [author_activity(author, articles) for author, articles in self.context.get("authors", ())]
+
+    def _articles(self) -> list[Any]:
+        return list(self.context.get("articles", ()))
+
+    def _threads(self) -> dict[str, tuple[Any, str]]:
+        """Public content with a thread: published posts and pages, and feedback items."""
+        contents = [*self.context.get("articles", ()), *self.context.get("pages", ()),
+                    *self.context.get("feedback_entries", ())]
+        return {content.thread.key: (content, "") for content in contents if getattr(content, "thread", None)}
+
+    def _feedback_items(self) -> list[Any]:
+        return [entry.item for entry in self.context.get("feedback_entries", ())]
+
+    def author_url(self, activity: AuthorActivity) -> str:
+        """An author's community page, relative to SITEURL."""
+        return f"{self.community.authors_url}{activity.slug}/"
+
+    def sitemap_entries(self) -> Iterator[tuple[str, datetime | None]]:
+        """The stats page and every author page (the SEO plugin's extension point)."""
+        yield self.community.stats_url, None
+        for activity in self.authors:
+            yield self.author_url(activity), None
+
+    def after_comments_changed(self) -> list[str]:
+        """Hook for the resident builder: forget what was computed from threads; the outputs to rewrite."""
+        for name in ("months", "headline", "authors"):
+            vars(self).pop(name, None)
+        charts = [*community_charts(self.months), *filter(None, map(author_chart, self.authors))]
+        return [f"{self.community.stats_url}index.html", *(f"{self.author_url(a)}index.html" for a in self.authors),
+                *(f"{self.community.charts_url}{chart.file_name}" for chart in charts)]
+
+    def after_comments_changed(self) -> list[str]:
+        """Forget what was derived from threads and name every output that may show it (the incremental hook)."""
+        for name in ("months", "headline", "authors"):
+            vars(self).pop(name, None)
+        charts = [*community_charts(self.months), *filter(None, map(author_chart, self.authors))]
+        return [f"{self.community.stats_url}index.html",
+                *(f"{self.community.charts_url}{chart.file_name}" for chart in charts),
+                *(f"{self.author_url(activity)}index.html" for activity in self.authors)]
+
+    def generate_output(self, writer: Any) -> None:
+        """Write the stats page and its charts, then each author's page and chart."""
+        charts = community_charts(self.months)
+        self._write_charts(charts)
+        self._render(writer, f"{self.community.stats_url}index.html", "community/stats",
+                     months=self.months, headline=self.headline, charts=charts,
+                     authors=[(activity, self.author_url(activity)) for activity in self.authors])
+        for activity in self.authors:
+            chart = author_chart(activity)
+            self._write_charts([chart] if chart else [])
+            self._render(writer, f"{self.author_url(activity)}index.html", "community/author",
+                         activity=activity, chart=chart)
+
+    def _write_charts(self, charts: list[Chart]) -> None:
+        for chart in charts:
+            relative = f"{self.community.charts_url}{chart.file_name}"
+            if wanted(self.context, relative):
+                target = Path(self.output_path) / relative
+                replace_file(target, render_svg(chart))
+                signals.content_written.send(os.fspath(target), context=self.context)
+
+    def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:
+        if wanted(self.context, save_as):
+            writer.write_file(save_as, self.get_template(template), self.context,
+                              relative_urls=self.settings["RELATIVE_URLS"], **variables)
