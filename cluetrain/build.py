@@ -126,20 +126,26 @@ def _exclusive(cache_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run_pelican(settings: dict[str, Any]) -> None:
+# Makes the Pelican instance that runs a build (the resident builder passes one that keeps its state).
+PelicanFactory = Callable[[dict[str, Any]], Any]
+
+
+def _run_pelican(settings: dict[str, Any], factory: PelicanFactory | None) -> None:
     from pelican import Pelican
 
+    make = factory or Pelican
     try:
-        Pelican(settings).run()
+        make(settings).run()
     except (EOFError, pickle.UnpicklingError):
         # A cache left half-written by a killed build: it only saves parsing, so drop it and go on.
         for stale in Path(settings["CACHE_PATH"]).glob("*Generator*"):
             stale.unlink(missing_ok=True)
-        Pelican(settings).run()
+        make(settings).run()
 
 
-def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = None) -> BuildStats:
-    """Run a full Pelican build; raise :class:`BuildError` naming every problem."""
+def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = None, *,
+               factory: PelicanFactory | None = None) -> BuildStats:
+    """Run a full Pelican build (made by ``factory``, default ``Pelican``); raise :class:`BuildError` naming every problem."""
     from jinja2 import TemplateError
     from pelican.generators import PelicanTemplateNotFound
 
@@ -147,7 +153,7 @@ def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = 
     started = time.perf_counter()
     with _exclusive(Path(settings["CACHE_PATH"])), _observe(stats, on_progress) as collector:
         try:
-            _run_pelican(settings)
+            _run_pelican(settings, factory)
         except (ContentFormatError, SiteSettingError) as exc:
             raise BuildError([str(exc)]) from exc
         except (PelicanTemplateNotFound, TemplateError) as exc:

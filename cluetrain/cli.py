@@ -121,13 +121,30 @@ class SiteBuilder:
             raise RebuildFailed("; ".join(exc.problems)) from exc
 
 
+def _resident_builder(project: Path, overrides: dict):
+    """The incremental builder for ``project``, after its first (full) build; BuildError becomes a CLI error."""
+    from cluetrain.incremental import IncrementalBuilder
+
+    builder = IncrementalBuilder(project, overrides)
+    try:
+        with console.status("Building…", spinner="dots"):
+            report = builder.site.full_build("start")
+    except BuildError as exc:
+        for problem in exc.problems:
+            console.print(f"[red]error:[/red] {problem}", highlight=False, markup=True)
+        raise click.ClickException(f"build failed with {len(exc.problems)} problem(s)") from exc
+    console.print(f"Built {len(report.written)} files in {report.seconds:.2f} s; the builder stays resident "
+                  "and rewrites only what each approval changes.", highlight=False)
+    return builder
+
+
 def _create_service(project: Path, overrides: dict, service_config: dict | None = None):
-    """The service app for ``project``, rebuilding with ``overrides``; config errors become CLI errors."""
+    """The service app for ``project`` with a resident incremental builder; config errors become CLI errors."""
     from comments_service import ConfigError, create_app
 
+    builder = _resident_builder(project, overrides)
     try:
-        return create_app({"PROJECT_ROOT": str(project), **(service_config or {})},
-                          builder=SiteBuilder(project, overrides))
+        return create_app({"PROJECT_ROOT": str(project), **(service_config or {})}, builder=builder)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
 
@@ -166,7 +183,6 @@ def _site_overrides(site_url: str | None) -> dict:
 def serve(project: Path, host: str, port: int, site_url: str | None) -> None:
     """Build the site, then run the comments service (and serve output/) on HOST:PORT."""
     overrides = _site_overrides(site_url)
-    run_build(project, overrides)
     app = _create_service(project, overrides)
     _serve(app, host, port, f"Comments service on [bold]http://{host}:{port}/[/bold] (Ctrl-C to stop)")
 
@@ -183,7 +199,6 @@ def demo(project: Path, host: str, port: int) -> None:
 
     siteurl = f"http://{host}:{port}"
     overrides = _site_overrides(siteurl)
-    run_build(project, overrides)
     app = _create_service(project, overrides, {"SESSION_COOKIE_SECURE": False, "SITE_URL": siteurl})
     password = secrets.token_urlsafe(12)
     with app.extensions["cluetrain"].database.write() as session:

@@ -25,13 +25,16 @@ from cluetrain import site_settings
 from cluetrain.content_format import ContentFormatError, comment_path, load_comments
 
 from .generators import CommentFeedsGenerator, ThreadManifestGenerator
+from .rendered import RenderedBodies
 from .threads import Thread, build_tree, discussion_state, thread_key_of, walk
 
 THREADS_CONTEXT_KEY = "cluetrain_threads"
+# Where a resident builder puts its in-memory RenderedBodies, so full builds reuse them.
+RENDERED_BODIES_CONTEXT_KEY = "cluetrain_rendered_bodies"
 # Sent with ``count=`` once the comment files are read, for build progress displays.
 comments_loaded = signal("cluetrain_comments_loaded")
 
-__all__ = ["THREADS_CONTEXT_KEY", "Thread", "register"]
+__all__ = ["RENDERED_BODIES_CONTEXT_KEY", "THREADS_CONTEXT_KEY", "RenderedBodies", "Thread", "make_thread", "register"]
 
 
 def isodate(value: datetime) -> str:
@@ -63,41 +66,59 @@ def _discussion_contents(generators: Iterable[Any]) -> Iterator[tuple[Any, str]]
             yield from generator.discussion_contents()
 
 
+def make_thread(content: Any, kind: str, comments: list[Any], *, settings: dict, now: datetime,
+                bodies: RenderedBodies) -> Thread | None:
+    """The thread of one content object with these approved ``comments`` (None: it has no thread)."""
+    has_thread, is_open, reason = discussion_state(content, is_page=(kind == "page"), settings=settings, now=now)
+    if not has_thread:
+        return None
+    key = thread_key_of(content)
+    feed_pattern = settings.get("COMMENTS_FEED_ATOM")
+    roots = build_tree(Path(settings["PATH"]), key, comments, settings["COMMENTS_MAX_DEPTH"], bodies)
+    nodes = walk(roots)
+    return Thread(
+        key=key,
+        open=is_open,
+        closed_reason=reason,
+        comments=roots,
+        count=len(nodes),
+        latest=max((n.date for n in nodes), default=None),
+        feed_url=feed_pattern.format(thread=key) if feed_pattern else None,
+    )
+
+
+def thread_now(settings: dict) -> datetime:
+    """The "now" that decides whether a thread closed by age (COMMENTS_NOW in reproducible builds)."""
+    return settings.get("COMMENTS_NOW") or datetime.now(timezone.utc)
+
+
 def attach_threads(generators: list[Any]) -> None:
     """Give every discussable content object its ``thread``; unknown threads fail the build."""
     first = generators[0]
     settings, context = first.settings, first.context
     content_root = Path(settings["PATH"])
-    now = settings.get("COMMENTS_NOW") or datetime.now(timezone.utc)
-    feed_pattern = settings.get("COMMENTS_FEED_ATOM")
+    now = thread_now(settings)
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("LOAD_CONTENT_CACHE") else None
+    # The resident builder keeps its bodies in memory; a one-off build loads them from the cache.
+    bodies = context.get(RENDERED_BODIES_CONTEXT_KEY) or RenderedBodies.load(cache_dir)
     pending = load_comments(content_root)
     comments_loaded.send(attach_threads, count=sum(map(len, pending.values())))
     threads: dict[str, tuple[Any, str]] = {}
 
     for content, kind in _discussion_contents(generators):
-        has_thread, is_open, reason = discussion_state(content, is_page=(kind == "page"), settings=settings, now=now)
-        if not has_thread:
-            content.thread = None
+        thread = make_thread(content, kind, pending.get(getattr(content, "slug", None), []), settings=settings,
+                             now=now, bodies=bodies)
+        content.thread = thread
+        if thread is None:
             continue
-        key = thread_key_of(content)
-        if key in threads:
-            other = threads[key][0]
+        pending.pop(thread.key, None)
+        if thread.key in threads:
+            other = threads[thread.key][0]
             raise ContentFormatError(
-                f"slug {key!r} is also the slug of {getattr(other, 'source_path', '?')}; threads need unique slugs",
+                f"slug {thread.key!r} is also the slug of {getattr(other, 'source_path', '?')}; threads need unique slugs",
                 getattr(content, "source_path", None),
             )
-        roots = build_tree(content_root, key, pending.pop(key, []), settings["COMMENTS_MAX_DEPTH"])
-        nodes = walk(roots)
-        content.thread = Thread(
-            key=key,
-            open=is_open,
-            closed_reason=reason,
-            comments=roots,
-            count=len(nodes),
-            latest=max((n.date for n in nodes), default=None),
-            feed_url=feed_pattern.format(thread=key) if feed_pattern else None,
-        )
-        threads[key] = (content, kind)
+        threads[thread.key] = (content, kind)
 
     for key, orphans in sorted(pending.items()):
         raise ContentFormatError(
@@ -105,6 +126,8 @@ def attach_threads(generators: list[Any]) -> None:
             comment_path(content_root, key, orphans[0].id),
         )
     context[THREADS_CONTEXT_KEY] = threads
+    if cache_dir is not None and settings.get("CACHE_CONTENT"):
+        bodies.save(cache_dir)
 
 
 def add_generators(_pelican: Any) -> list[type]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 from datetime import datetime, timezone
@@ -11,7 +12,7 @@ from typing import Any
 from feedgenerator import Atom1Feed
 from pelican import signals
 
-from cluetrain.content_format import atomic_write
+from cluetrain.output_files import replace_file, wanted
 
 MANIFEST_VERSION = 1
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -47,7 +48,7 @@ class _OutputGenerator:
 
     def write(self, relative: str, data: bytes) -> None:
         target = self.output_path / relative
-        atomic_write(target, data)
+        replace_file(target, data)
         signals.content_written.send(os.fspath(target), context=self.context)
 
 
@@ -79,12 +80,13 @@ class CommentFeedsGenerator(_OutputGenerator):
     def generate_output(self, writer: Any) -> None:
         """Write the feeds; entries newest first."""
         sitename = self.settings.get("SITENAME", "")
-        everything = []
+        all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
+        if all_path and wanted(self.context, all_path):
+            self._write_all(all_path, sitename)
         for _key, (content, _kind) in sorted(self.threads().items()):
-            nodes = content.thread.walk()
-            everything.extend((content, node) for node in nodes)
-            if not content.thread.feed_url:
+            if not content.thread.feed_url or not wanted(self.context, content.thread.feed_url):
                 continue
+            nodes = content.thread.walk()
             feed = self._feed(
                 f"Comments on “{content.title}” — {sitename}",
                 self.absolute_url(content.url),
@@ -95,13 +97,15 @@ class CommentFeedsGenerator(_OutputGenerator):
                 self._add(feed, content, node)
             self.write(content.thread.feed_url, feed.writeString("utf-8").encode("utf-8"))
 
-        all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
-        if all_path:
-            feed = self._feed(f"Comments — {sitename}", self.absolute_url(""), all_path, EPOCH)
-            newest = sorted(everything, key=lambda pair: (pair[1].date, pair[1].id), reverse=True)
-            for content, node in newest[: self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50)]:
-                self._add(feed, content, node)
-            self.write(all_path, feed.writeString("utf-8").encode("utf-8"))
+    def _write_all(self, all_path: str, sitename: str) -> None:
+        # nlargest, not a sort of every comment: the feed shows the newest few of possibly 50,000.
+        everything = ((content, node) for content, _kind in self.threads().values() for node in content.thread.walk())
+        limit = self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50)
+        newest = heapq.nlargest(limit, everything, key=lambda pair: (pair[1].date, pair[1].id))
+        feed = self._feed(f"Comments — {sitename}", self.absolute_url(""), all_path, EPOCH)
+        for content, node in newest:
+            self._add(feed, content, node)
+        self.write(all_path, feed.writeString("utf-8").encode("utf-8"))
 
 
 class ThreadManifestGenerator(_OutputGenerator):
@@ -110,7 +114,7 @@ class ThreadManifestGenerator(_OutputGenerator):
     def generate_output(self, writer: Any) -> None:
         """Write the manifest the comments service validates submissions against."""
         target = self.settings.get("COMMENTS_MANIFEST")
-        if not target:
+        if not target or not wanted(self.context, target):
             return
         entries = []
         for key, (content, kind) in sorted(self.threads().items()):

@@ -10,7 +10,8 @@ from pathlib import Path
 from markupsafe import Markup
 
 from cluetrain.content_format import Comment, ContentFormatError, comment_path, validate_thread_key
-from cluetrain.markup import plain_text, render_markdown
+
+from .rendered import RenderedBodies
 
 OPEN, CLOSED = "open", "closed"
 IDENTICON_SIZE = 5
@@ -138,7 +139,8 @@ def discussion_state(
     return True, True, None
 
 
-def build_tree(content_root: Path, thread: str, comments: list[Comment], max_depth: int) -> list[CommentNode]:
+def build_tree(content_root: Path, thread: str, comments: list[Comment], max_depth: int,
+               bodies: RenderedBodies) -> list[CommentNode]:
     """Nest a thread's comments under their parents, siblings by date; orphans are errors.
 
     Replies nested deeper than ``max_depth`` are shown at that depth, under their nearest
@@ -148,8 +150,8 @@ def build_tree(content_root: Path, thread: str, comments: list[Comment], max_dep
     nodes = {
         c.id: CommentNode(
             comment=c,
-            html=Markup(html := render_markdown(c.body)),
-            text=plain_text(html),
+            html=(rendered := bodies.render(c.body))[0],
+            text=rendered[1],
             avatar=Avatar.from_key(c.avatar or hashlib.sha256(f"name:{c.author}".encode()).hexdigest()),
         )
         for c in comments

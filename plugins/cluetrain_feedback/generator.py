@@ -14,7 +14,8 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from cluetrain.content_format import FeedbackKind, atomic_write, load_feedback
+from cluetrain.content_format import FeedbackKind, load_feedback
+from cluetrain.output_files import replace_file, wanted
 from cluetrain.search import SearchDocument
 
 from . import feeds
@@ -96,6 +97,21 @@ class FeedbackGenerator(Generator):
     def roadmap(self) -> list[RoadmapColumn]:
         return build_roadmap(self.entries, self.scheme)
 
+    def page_members(self) -> dict[str, tuple[int, ...]]:
+        """Every listing, roadmap and tag-index page (save_as) with the ids of the items it shows, in order."""
+        members = {page.save_as: tuple(entry.id for entry in page.object_list)
+                   for listing in self.listings for page in pages(listing, self._per_page(), self.settings)}
+        # 0 separates the columns: moving an item between columns changes the roadmap.
+        members[f"{ROADMAP_URL}index.html"] = tuple(
+            entry_id for column in self.roadmap for entry_id in (0, *(entry.id for entry in column.items)))
+        members[f"{TAGS_URL}index.html"] = ()
+        return members
+
+    def forget_listings(self) -> None:
+        """Drop the computed listings and roadmap (the resident builder calls it after comments change)."""
+        vars(self).pop("listings", None)
+        vars(self).pop("roadmap", None)
+
     def _per_page(self) -> int:
         return self.settings["FEEDBACK_PER_PAGE"]
 
@@ -122,6 +138,8 @@ class FeedbackGenerator(Generator):
         self._write_titles()
 
     def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:
+        if not wanted(self.context, save_as):
+            return
         writer.write_file(save_as, self.get_template(template), self.context,
                           relative_urls=self.settings["RELATIVE_URLS"], **variables)
 
@@ -145,17 +163,17 @@ class FeedbackGenerator(Generator):
         siteurl, sitename = s.get("SITEURL", ""), s.get("SITENAME", "")
         common = {"siteurl": siteurl, "language": s.get("DEFAULT_LANG")}
         hub_link = f"{siteurl}/{HUB_URL}"
-        if self.hub.feed_new:
+        if self.hub.feed_new and wanted(self.context, self.hub.feed_new):
             self._write(self.hub.feed_new, feeds.write_feed(
                 map(feeds.creation, self.entries), title=f"New feedback — {sitename}", link=hub_link,
                 feed_url=f"{siteurl}/{self.hub.feed_new}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
-        if self.hub.feed_status:
+        if self.hub.feed_status and wanted(self.context, self.hub.feed_status):
             events = [event for entry in self.entries for event in feeds.changes(entry)]
             self._write(self.hub.feed_status, feeds.write_feed(
                 events, title=f"Feedback status changes — {sitename}", link=hub_link,
                 feed_url=f"{siteurl}/{self.hub.feed_status}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
         for entry in self.entries:
-            if entry.feed_url:
+            if entry.feed_url and wanted(self.context, entry.feed_url):
                 events = [feeds.creation(entry), *feeds.changes(entry), *feeds.comments(entry)]
                 self._write(entry.feed_url, feeds.write_feed(
                     events, title=f"“{entry.title}” — {sitename} feedback", link=f"{siteurl}/{entry.url}",
@@ -163,7 +181,7 @@ class FeedbackGenerator(Generator):
 
     def _write_titles(self) -> None:
         target = self.hub.titles_json
-        if not target:
+        if not target or not wanted(self.context, target):
             return
         siteurl = self.settings.get("SITEURL", "")
         items = [
@@ -176,5 +194,5 @@ class FeedbackGenerator(Generator):
 
     def _write(self, relative: str, data: bytes) -> None:
         target = Path(self.output_path) / relative
-        atomic_write(target, data)
+        replace_file(target, data)
         signals.content_written.send(os.fspath(target), context=self.context)

@@ -8,6 +8,7 @@ from typing import Any
 from blinker import signal
 
 from cluetrain.build import BuildError
+from cluetrain.output_files import SEARCH_INDEX, wanted
 from cluetrain.search import (
     INDEX_PROGRESS_SIGNAL,
     INDEX_REPORT_SIGNAL,
@@ -41,7 +42,7 @@ class SearchIndexGenerator:
     def generate_output(self, writer: Any) -> None:
         """Synchronise the index with the site's documents and announce the report."""
         location = index_location(self.settings)
-        if location is None:
+        if location is None or not wanted(self.context, SEARCH_INDEX):
             return
         documents = collect_documents(
             self.context.get(GENERATORS_CONTEXT_KEY, ()), self.context, self.settings.get("SITEURL", "")

@@ -13,7 +13,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.paginator import Paginator
 
-from cluetrain.content_format import atomic_write
+from cluetrain.output_files import replace_file, wanted
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 GENERATORS_CONTEXT_KEY = "cluetrain_generators"
@@ -90,7 +90,7 @@ class SitemapGenerator:
         """Write sitemap.xml and robots.txt."""
         siteurl = self.settings.get("SITEURL", "")
         sitemap_path = self.settings.get("SITEMAP_SAVE_AS")
-        if sitemap_path:
+        if sitemap_path and wanted(self.context, sitemap_path):
             ElementTree.register_namespace("", SITEMAP_NS)
             urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
             seen = set()
@@ -107,7 +107,7 @@ class SitemapGenerator:
             ElementTree.indent(urlset)
             self._write(sitemap_path, ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n")
         robots_path = self.settings.get("ROBOTS_SAVE_AS")
-        if robots_path:
+        if robots_path and wanted(self.context, robots_path):
             lines = ["User-agent: *", "Allow: /"]
             if sitemap_path:
                 lines.append(f"Sitemap: {siteurl}/{sitemap_path}")
@@ -115,5 +115,5 @@ class SitemapGenerator:
 
     def _write(self, relative: str, data: bytes) -> None:
         target = self.output_path / relative
-        atomic_write(target, data)
+        replace_file(target, data)
         signals.content_written.send(os.fspath(target), context=self.context)

@@ -1,0 +1,234 @@
+"""The resident site: one full build kept in memory, then incremental updates for comment changes."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cluetrain.build import BuildError, build_site, load_settings
+from cluetrain.content_format import COMMENTS_DIR, ContentFormatError, read_comment
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, OutputSelection
+
+from .changes import ChangeSet, changed_since, classify, snapshot
+from .fanout import Target, TargetKind, article_targets, page_targets
+from .pelican_outputs import render_target
+from .resident import COMMENTS_PLUGIN, ResidentPelican
+from .search_update import apply_document_changes, thread_documents
+from .writer import SelectiveWriter
+
+log = logging.getLogger(__name__)
+COMMENTS_CHANGED_HOOK = "after_comments_changed"
+
+
+class UpdateMode(enum.StrEnum):
+    """How an update brought output/ up to date."""
+
+    FULL = "full"
+    INCREMENTAL = "incremental"
+
+
+class NeedsFullBuild(Exception):
+    """A change the resident site cannot apply incrementally; the message says why."""
+
+
+@dataclass
+class UpdateReport:
+    """What one update did."""
+
+    mode: UpdateMode
+    reason: str | None = None  # why a full build
+    written: list[str] = field(default_factory=list)
+    first_page_seconds: float | None = None  # until the changed threads' own pages were on disk
+    seconds: float = 0.0
+    search_documents: int = 0
+
+
+@dataclass
+class _Plan:
+    """The outputs one incremental update rewrites: the threads' own pages first, then the rest."""
+
+    own_targets: list[Target] = field(default_factory=list)
+    own_paths: set[str] = field(default_factory=set)  # written by our plugins (feedback item pages)
+    targets: list[Target] = field(default_factory=list)
+    paths: set[str] = field(default_factory=set)
+    search: list[tuple[dict, dict]] = field(default_factory=list)
+    dependents: list[Any] = field(default_factory=list)  # generators that asked to rewrite outputs
+
+
+def read_thread(content_root: Path, key: str) -> list[Any]:
+    """The approved comments of one thread, from its folder (as ``load_comments`` reads them)."""
+    folder = Path(content_root) / COMMENTS_DIR / key
+    if not folder.is_dir():
+        return []
+    paths = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
+    for path in paths:
+        if path.suffix != ".md":
+            raise ContentFormatError("comment files must end in .md", path)
+    return [read_comment(path) for path in paths]
+
+
+class ResidentSite:
+    """Keeps Pelican's generators and context between builds; ``update`` is the one entry point.
+
+    Not thread-safe by design (Pelican is not): calls are serialised by a lock.
+    """
+
+    def __init__(self, project_root: Path, overrides: dict[str, Any] | None = None) -> None:
+        self.project_root = Path(project_root)
+        self.overrides = dict(overrides or {})
+        self.pelican: ResidentPelican | None = None
+        self.bodies: Any = None  # the comments plugin's RenderedBodies, kept across builds
+        self.stamps: dict[str, int] = {}  # content/ as the resident state last saw it
+        self._lock = threading.Lock()
+
+    def _make_pelican(self, settings: dict[str, Any]) -> ResidentPelican:
+        pelican = ResidentPelican(settings, {})
+        comments = pelican.plugin(COMMENTS_PLUGIN)
+        if self.bodies is None:
+            cache = Path(settings["CACHE_PATH"]) if settings.get("LOAD_CONTENT_CACHE") else None
+            self.bodies = comments.RenderedBodies.load(cache)
+        pelican.extra_context[comments.RENDERED_BODIES_CONTEXT_KEY] = self.bodies
+        return pelican
+
+    def full_build(self, reason: str) -> UpdateReport:
+        """Build everything and keep the result resident; raises BuildError (and forgets the old state)."""
+        with self._lock:
+            return self._full_build(reason)
+
+    def _full_build(self, reason: str) -> UpdateReport:
+        started = time.perf_counter()
+        made: list[ResidentPelican] = []
+        self.pelican = None  # if this build fails, the next update must build in full again
+        stamps = snapshot(Path(load_settings(self.project_root, self.overrides)["PATH"]))
+
+        def factory(settings: dict[str, Any]) -> ResidentPelican:
+            made.append(self._make_pelican(settings))
+            return made[-1]
+
+        stats = build_site(load_settings(self.project_root, self.overrides), factory=factory)
+        self.pelican, self.stamps = made[-1], stamps
+        elapsed = time.perf_counter() - started
+        return UpdateReport(UpdateMode.FULL, reason, stats.written, elapsed, elapsed)
+
+    def update(self, changed: Sequence[Path]) -> UpdateReport:
+        """Bring output/ up to date after ``changed`` content files changed (incrementally when possible)."""
+        with self._lock:
+            if self.pelican is None:
+                return self._full_build("no resident build yet")
+            content_root = Path(self.pelican.settings["PATH"])
+            if not changed:  # someone (another process) changed content without saying what
+                # Stamps are taken before reading files, so a change made meanwhile is seen next time.
+                stamps = snapshot(content_root)
+                changed, self.stamps = changed_since(self.stamps, stamps), stamps
+                if not changed:
+                    return UpdateReport(UpdateMode.INCREMENTAL, "nothing changed")
+            changes = classify(changed, content_root)
+            if changes.needs_full_build:
+                return self._full_build(f"{changes.others[0]} is not a comment file")
+            try:
+                return self._incremental(changes)
+            except NeedsFullBuild as exc:
+                return self._full_build(str(exc))
+            except ContentFormatError as exc:
+                self.pelican = None  # state may be half-updated: rebuild in full next time
+                raise BuildError([str(exc)]) from exc
+            except BaseException:
+                self.pelican = None
+                raise
+
+    def _incremental(self, changes: ChangeSet) -> UpdateReport:
+        started = time.perf_counter()
+        pelican = self.pelican
+        assert pelican is not None
+        if changes.feedback_ids:
+            raise NeedsFullBuild("feedback items changed (their incremental update is not implemented yet)")
+        plan = self._plan(pelican, changes)
+        report = UpdateReport(UpdateMode.INCREMENTAL)
+        report.written += self._write(pelican, plan.own_targets, plan.own_paths, [])
+        report.first_page_seconds = time.perf_counter() - started
+        report.written += self._write(pelican, plan.targets, plan.paths, plan.dependents)
+        report.search_documents = apply_document_changes(pelican.settings, plan.search)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _plan(self, pelican: ResidentPelican, changes: ChangeSet) -> _Plan:
+        comments = pelican.plugin(COMMENTS_PLUGIN)
+        settings, context = pelican.settings, pelican.context
+        threads = context[comments.THREADS_CONTEXT_KEY]
+        hub = pelican.feedback
+        hub_before = hub.page_members() if hub is not None else {}
+        plan = _Plan()
+        entries = []
+        for key in sorted(changes.threads):
+            if key not in threads:
+                raise NeedsFullBuild(f"comments for {key!r}, which is not a thread of the resident site")
+            content, kind = threads[key]
+            before = thread_documents(pelican, content, kind, content.thread)
+            content.thread = comments.make_thread(content, kind, read_thread(Path(settings["PATH"]), key),
+                                                  settings=settings, now=comments.thread_now(settings),
+                                                  bodies=self.bodies)
+            plan.search.append((before, thread_documents(pelican, content, kind, content.thread)))
+            if content.thread.feed_url:
+                plan.paths.add(content.thread.feed_url)
+            if kind == "article":
+                own, *rest = article_targets(pelican.articles, content)
+                plan.own_targets.append(own)
+                plan.targets += rest
+            elif kind == "page":
+                plan.own_targets += page_targets(content)
+            else:
+                entries.append(content)
+        if hub is not None and entries:
+            self._plan_hub(hub, entries, hub_before, plan)
+        # The hook for site-wide views of comments (community stats, contributor pages): a generator
+        # with ``after_comments_changed()`` drops what it derived from threads and names its outputs.
+        for generator in pelican.plugin_generators():
+            if hasattr(generator, COMMENTS_CHANGED_HOOK):
+                plan.paths.update(getattr(generator, COMMENTS_CHANGED_HOOK)())
+                plan.dependents.append(generator)
+        for setting in ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST", "SITEMAP_SAVE_AS"):
+            if settings.get(setting):
+                plan.paths.add(settings[setting])
+        return plan
+
+    @staticmethod
+    def _plan_hub(hub: Any, entries: list[Any], before: dict[str, tuple[int, ...]], plan: _Plan) -> None:
+        """Feedback items: their pages and feeds, the listing pages whose order or shown items changed."""
+        hub.forget_listings()  # their order depends on comment activity
+        after = hub.page_members()
+        ids = {entry.id for entry in entries}
+        plan.own_paths.update(entry.save_as for entry in entries)
+        plan.paths.update(entry.feed_url for entry in entries if entry.feed_url)
+        plan.paths.update(path for path, members in after.items() if before.get(path) != members or ids & set(members))
+        if hub.hub.titles_json:
+            plan.paths.add(hub.hub.titles_json)
+
+    @staticmethod
+    def _write(pelican: ResidentPelican, targets: list[Target], plugin_paths: set[str],
+               dependents: list[Any]) -> list[str]:
+        paths = {path for target in targets for path in target.paths} | plugin_paths
+        if not paths:
+            return []
+        selection = OutputSelection.of(paths)
+        writer = SelectiveWriter(pelican.output_path, pelican.settings, selection)
+        for target in targets:
+            render_target(target, writer, pelican.articles, pelican.pages)
+        if plugin_paths:
+            pelican.context[SELECTION_CONTEXT_KEY] = selection
+            try:
+                for generator in pelican.plugin_generators():
+                    # A hooked generator runs only when it asked to (its outputs can be costly to compute).
+                    if not hasattr(generator, COMMENTS_CHANGED_HOOK) or generator in dependents:
+                        generator.generate_output(writer)
+            finally:
+                del pelican.context[SELECTION_CONTEXT_KEY]
+        return writer.written + [p for p in sorted(plugin_paths) if p not in writer.written]
+
+
+__all__ = ["NeedsFullBuild", "ResidentSite", "TargetKind", "UpdateMode", "UpdateReport"]

@@ -1,0 +1,66 @@
+"""Writing output/: which files a build should write (all, or those an incremental update selected), and how.
+
+Standard library only: the plugins' generators consult ``wanted`` before computing an
+output, so an incremental update can re-run them and pay only for the outputs it needs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cluetrain.content_format import TEMP_SUFFIX
+
+# Where an incremental update puts its selection in the Pelican context; absent in full builds.
+SELECTION_CONTEXT_KEY = "cluetrain_output_selection"
+# The selection entry that names the search index (kept outside output/, written by the search plugin).
+SEARCH_INDEX = "<search index>"
+
+
+@dataclass(frozen=True, slots=True)
+class OutputSelection:
+    """Output paths relative to OUTPUT_PATH ('posts/a/index.html', 'sitemap.xml'), and whole folders."""
+
+    paths: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, paths: Iterable[str], prefixes: Iterable[str] = ()) -> OutputSelection:
+        """A selection of ``paths`` and of everything whose path starts with one of ``prefixes``."""
+        return cls(frozenset(paths), tuple(prefixes))
+
+    def wants(self, relative: str) -> bool:
+        """Whether the output at ``relative`` is to be written."""
+        return relative in self.paths or (bool(self.prefixes) and relative.startswith(self.prefixes))
+
+
+def wanted(context: Mapping[str, Any], relative: str) -> bool:
+    """Whether a generator should write ``relative`` in this run (always, in a full build)."""
+    selection = context.get(SELECTION_CONTEXT_KEY)
+    return selection is None or selection.wants(relative)
+
+
+def replace_file(path: Path, data: bytes) -> bool:
+    """Write ``data`` via a temp file and ``os.replace`` (readers never see half a page); False if unchanged.
+
+    No fsync, unlike content/ writes: output/ can always be rebuilt from content/, and a
+    build writes thousands of files.
+    """
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return True

@@ -1,0 +1,133 @@
+"""Helpers for the incremental-builder tests: a fixture site with listings to fan out to, and output comparison."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import blinker
+
+from cluetrain.build import build_site, load_settings
+from cluetrain.content_format import StatusChange, read_feedback, write_feedback
+from cluetrain.incremental import ResidentSite
+from cluetrain.search import INDEX_REPORT_SIGNAL
+from tests.conftest import NOW, REPO, Site
+from tests.feedback_helpers import write_item
+
+TAGS = ("alpha", "beta", "gamma")
+AUTHORS = ("Maya Okafor", "Tom Reyes")
+
+
+def populate(site: Site, posts: int = 23, items: int = 6) -> list[str]:
+    """Posts over two years (paginated index, tag, category, author pages), a page with a thread, feedback items."""
+    for number in range(posts):
+        site.post(f"post-{number}", date=f"{2025 + number % 2}-0{1 + number % 9}-1{number % 10} 09:00",
+                  author=AUTHORS[number % 2], tags=", ".join(TAGS[: 1 + number % 3]),
+                  category="news" if number % 3 else "engineering")
+    site.page("about", comments="open")
+    for number in range(1, items + 1):
+        write_item(site.content, number, f"Item number {number}", votes=number, created=number,
+                   tags=("ui",) if number % 2 else ("api",))
+    return [f"post-{n}" for n in range(posts)] + ["about"] + [f"feedback-{n}" for n in range(1, items + 1)]
+
+
+def overrides(site: Site, output: Path | None = None, cache: Path | None = None) -> dict[str, Any]:
+    """Settings overrides for a build of ``site`` (into ``output`` with ``cache`` if given)."""
+    return {"PATH": str(site.content), "OUTPUT_PATH": str(output or site.output),
+            "CACHE_PATH": str(cache or site.root / "cache"), "COMMENTS_NOW": NOW}
+
+
+def resident(site: Site) -> ResidentSite:
+    """A resident site for ``site``, built once."""
+    resident_site = ResidentSite(REPO, overrides(site))
+    resident_site.full_build("start")
+    return resident_site
+
+
+def fresh_build(site: Site) -> tuple[Path, Any]:
+    """A full build into an empty folder with an empty cache; returns the folder and the search index report."""
+    reports: list[Any] = []
+
+    def reported(_sender: object, report: Any) -> None:
+        reports.append(report)
+
+    signal = blinker.signal(INDEX_REPORT_SIGNAL)
+    signal.connect(reported, weak=False)
+    try:
+        build_site(load_settings(REPO, overrides(site, site.root / "fresh", site.root / "fresh-cache")))
+    finally:
+        signal.disconnect(reported)
+    return site.root / "fresh", reports[-1] if reports else None
+
+
+def differences(left: Path, right: Path) -> list[str]:
+    """Relative paths that exist on one side only or differ in bytes."""
+    def files(root: Path) -> dict[str, Path]:
+        return {str(p.relative_to(root)): p for p in root.rglob("*") if p.is_file()}
+
+    a, b = files(left), files(right)
+    return sorted(set(a) ^ set(b)) + sorted(k for k in set(a) & set(b) if a[k].read_bytes() != b[k].read_bytes())
+
+
+class EventMaker:
+    """Random publish/unpublish/status/vote events on a fixture site, from a seed."""
+
+    def __init__(self, site: Site, threads: list[str], seed: int) -> None:
+        self.site = site
+        self.threads = threads
+        self.random = random.Random(seed)
+        self.published: dict[str, list[str]] = {}  # thread → comment ids
+        self.parents: dict[str, str | None] = {}
+        self.counter = 0
+
+    def publish(self) -> Path:
+        """A new comment, sometimes a reply; its date is random, so listings reorder."""
+        thread = self.random.choice(self.threads)
+        self.counter += 1
+        comment_id = f"c{self.counter:04d}"
+        existing = self.published.setdefault(thread, [])
+        parent = self.random.choice(existing) if existing and self.random.random() < 0.4 else None
+        date = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(hours=self.random.randrange(3000))
+        self.site.comment(thread, comment_id, author=self.random.choice(("Ada", "Bo", "Cy")),
+                          body=f"Comment {comment_id} with *words* {self.random.random()}", date=date, parent=parent)
+        existing.append(comment_id)
+        self.parents[comment_id] = parent
+        return self.site.content / "comments" / thread / f"{comment_id}.md"
+
+    def unpublish(self) -> Path | None:
+        """Remove a comment nobody replied to (a reply's parent must stay, or no build can succeed)."""
+        leaves = [(t, c) for t, ids in self.published.items() for c in ids if c not in self.parents.values()]
+        if not leaves:
+            return None
+        thread, comment_id = self.random.choice(leaves)
+        path = self.site.content / "comments" / thread / f"{comment_id}.md"
+        path.unlink()
+        self.published[thread].remove(comment_id)
+        del self.parents[comment_id]
+        return path
+
+    def feedback(self) -> Path:
+        """A vote batch or a status change on a random feedback item."""
+        path = self.random.choice(sorted((self.site.content / "feedback").glob("*.md")))
+        item = read_feedback(path)
+        if self.random.random() < 0.5:
+            item = dataclasses.replace(item, votes=item.votes + self.random.randrange(1, 5))
+        else:
+            status = self.random.choice([s for s in ("under-review", "planned", "done") if s != item.status])
+            change = StatusChange(status, item.history[-1].date + timedelta(days=1), "Mod")
+            item = dataclasses.replace(item, status=status, history=(*item.history, change))
+        write_feedback(self.site.content, item)
+        return path
+
+    def batch(self) -> list[Path]:
+        """One to three events, as the publisher hands them over."""
+        paths: list[Path] = []
+        for _ in range(self.random.randint(1, 3)):
+            roll = self.random.random()
+            path = self.publish() if roll < 0.6 else self.unpublish() if roll < 0.85 else self.feedback()
+            if path is not None:
+                paths.append(path)
+        return paths
