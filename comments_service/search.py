@@ -136,7 +136,7 @@ def link(**changes: Any) -> str:
 def _page(status: int = HTTPStatus.OK, **variables: Any) -> tuple[str, int]:
     form = {
         "q": clean_query_text(request.args.get("q", ""))[0],
-        "types": set(request.args.getlist("type")),
+        "types": {part.strip() for value in request.args.getlist("type") for part in value.split(",")},
         **{name: request.args.get(name, "") for name in ("tag", "status", "author", "from", "to", "sort")},
     }
     page = render_template(

@@ -27,6 +27,8 @@ from cluetrain.search import (
 from .conftest import Site
 
 WEEKLY_UPDATES = 12
+FILLER = "Our analytics keep working while you sleep, and nothing leaves your servers. "
+FILLER_WORDS = set(FILLER.split())
 
 
 class _FeedbackStub:
@@ -94,6 +96,8 @@ def write_search_site(site: Site) -> None:
     for number in range(1, WEEKLY_UPDATES + 1):
         site.post(f"weekly-update-{number}", title=f"Weekly update {number}", date=f"2025-06-{number:02d} 09:00",
                   body="This week in the changelog: small fixes and polish.")
+    site.post("long-read", title="A long read", date="2025-12-01 09:00",
+              body=FILLER * 10 + "Then came the quarterly zebra migration report. " + FILLER * 10)
     site.page("about", title="About Larkspur", body="Larkspur is privacy-friendly web analytics.")
     site.comment("login-crash", "c1", author="Grace Hopper", body="Same crash here on Safari 16, every morning.",
                  date=datetime(2026, 1, 11, tzinfo=timezone.utc))
@@ -138,7 +142,7 @@ def test_posts_pages_feedback_and_comments_are_indexed_but_not_drafts_or_hidden(
     site, index = built
     everything = search(index, sort=SortOrder.DATE, types=frozenset(DocType), page_size=50)
     assert {"post:login-crash", "page:about", "feedback:f1", "comment:c1"} <= set(ids(everything))
-    assert everything.total == 4 + WEEKLY_UPDATES + 1 + 2 + 2
+    assert everything.total == 5 + WEEKLY_UPDATES + 1 + 2 + 2
     assert search(index, "zeppelin").total == 0  # a draft, a hidden post and a comment on the draft
 
 
@@ -200,6 +204,17 @@ def test_snippets_highlight_the_matched_words(built):
     [hit] = search(index, '"crash report"').hits
     assert [s.text.lower() for s in hit.snippet if s.match] == ["crashes", "crash", "report"]
     assert hit.snippet_text == "The dashboard crashes right after login on Safari 17. Attach the crash report, please."
+
+
+def test_snippets_of_long_texts_are_whole_words_around_the_match(built):
+    _, index = built
+    [hit] = search(index, '"zebra migration"').hits
+    text = hit.snippet_text
+    assert [s.text for s in hit.snippet if s.match] == ["zebra", "migration"]
+    assert text.startswith("…") and text.endswith("…") and len(text) < 200
+    words = text.strip("…").split()
+    assert all(word in (FILLER_WORDS | {"Then", "came", "the", "quarterly", "zebra", "migration", "report."})
+               for word in words), words
 
 
 def test_pagination_splits_results_without_overlap(built):

@@ -123,6 +123,10 @@ def test_no_results_and_no_query_say_so_plainly(client):
     assert status == 200 and "Nothing matches “xylophone”" in doc.text_content()
     status, doc = page(client)
     assert status == 200 and "Type some words" in doc.text_content() and not hits(doc)
+    _, doc = page(client, q="crash", type="comment,page", tag="nothing-like-this")
+    [without] = doc.xpath('//a[.="without the filters"]')
+    assert urlsplit(without.get("href")).query == "q=crash"
+    assert doc.xpath('//input[@value="comment"]/@checked') and doc.xpath('//input[@value="page"]/@checked')
 
 
 HOSTILE_QUERIES = [

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from whoosh.highlight import ContextFragmenter, Formatter, Fragment, WholeFragmenter, get_text
+from whoosh.highlight import Formatter, Fragment, PinpointFragmenter, WholeFragmenter, get_text
 
 from cluetrain.search.query import Segment
 
@@ -101,7 +101,8 @@ def snippet(hit: Any, body: str) -> tuple[Segment, ...]:
     if len(body) <= SNIPPET_CHARS:
         hit.results.fragmenter = WholeFragmenter()
     else:
-        hit.results.fragmenter = ContextFragmenter(maxchars=SNIPPET_CHARS // FRAGMENTS, surround=50)
+        # Builds fragments from the stored offsets of the matched words, without re-analysing the body.
+        hit.results.fragmenter = PinpointFragmenter(maxchars=SNIPPET_CHARS // FRAGMENTS, surround=50)
     return hit.highlights("body", text=body, top=FRAGMENTS) or leading_text(body)
 
 

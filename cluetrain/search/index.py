@@ -7,6 +7,7 @@ replace this one by offering the same methods.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,8 +24,8 @@ from cluetrain.search.searching import SearcherPool, run_query
 WRITE_LOCK_TIMEOUT = 60.0
 # Whoosh buffers postings in memory up to this before spilling to temporary files.
 WRITER_MEMORY_MB = 256
-# Files of other schema versions in the index folder carry this prefix (see schema.INDEX_NAME).
-_OUR_FILE_PREFIXES = ("cluetrain_v", "_cluetrain_v")
+# Our files are named "<index name>_..." or "_<index name>_..." (the TOC); other versions' are stale.
+_OUR_FILE = re.compile(r"_?cluetrain_v\d+_")
 
 
 class SearchIndexLocked(RuntimeError):
@@ -95,8 +96,9 @@ class SearchIndex:
     def clear(self) -> Index:
         """Create the index empty (dropping any documents and older schema versions)."""
         self.path.mkdir(parents=True, exist_ok=True)
+        current = re.compile(rf"_?{INDEX_NAME}_")
         for stale in self.path.iterdir():
-            if stale.name.startswith(_OUR_FILE_PREFIXES) and INDEX_NAME not in stale.name:
+            if _OUR_FILE.match(stale.name) and not current.match(stale.name):
                 stale.unlink()
         return create_in(str(self.path), build_schema(), indexname=INDEX_NAME)
 

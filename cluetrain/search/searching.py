@@ -18,6 +18,9 @@ from cluetrain.search.schema import from_utc_naive
 from cluetrain.search.spelling import suggest_text
 
 
+OPEN_ATTEMPTS = 3
+
+
 class SearcherPool:
     """Searchers over one index for many threads: each query borrows its own.
 
@@ -48,10 +51,14 @@ class SearcherPool:
             if searcher is None and self._index is None:
                 self._index = self._open_index()
             index = self._index
-        if searcher is None:
-            return index.searcher()
-        # Cheap (one directory listing); refresh() reuses the segments that did not change.
-        return searcher if searcher.up_to_date() else searcher.refresh()
+        for _ in range(OPEN_ATTEMPTS - 1):
+            try:
+                return _newest(index, searcher)
+            except OSError:
+                # A commit can delete merged segments between our reading its table of contents and
+                # opening them; the next attempt reads the newer table of contents.
+                searcher = None
+        return _newest(index, searcher)
 
     def close(self) -> None:
         """Close every idle searcher (borrowed ones close when their owner is done)."""
@@ -59,6 +66,14 @@ class SearcherPool:
             idle, self._idle, self._index = self._idle, [], None
         for searcher in idle:
             searcher.close()
+
+
+def _newest(index: Index, searcher: Searcher | None) -> Searcher:
+    """``searcher`` if it shows the latest commit, else one that does."""
+    if searcher is None:
+        return index.searcher()
+    # Cheap (one directory listing); refresh() reuses the segments that did not change.
+    return searcher if searcher.up_to_date() else searcher.refresh()
 
 
 def run_query(searcher: Searcher, request: SearchRequest) -> SearchResults:
@@ -74,6 +89,11 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResults:
         filter=filters,
         sortedby="date" if by_date else None,
         reverse=by_date,
+        # Block-quality skipping saves scoring but loses the count, which len() then recomputes in a
+        # second pass; we always show the total, so scoring every match is about twice as fast.
+        optimize=False,
+        # Which terms matched which document: lets the highlighter use stored offsets (see schema).
+        terms=words is not None,
     )
     configure(results)
     offset = (request.page - 1) * request.page_size
