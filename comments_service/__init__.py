@@ -29,6 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
     """
     from comments_service import (admin, api, auth, db, errors, origins, receipts, runtime, search, static_site,
                                   submission)
+    from comments_service import feedback_admin, feedback_api, feedback_moderation_api, feedback_runtime, feedback_views
 
     instance = _project_root(test_config) / "instance"
     app = Flask(__name__, instance_path=str(instance), instance_relative_config=True,
@@ -49,11 +50,13 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
 
     db.init_app(app)
     runtime.init_app(app, app.extensions["cluetrain_db"], builder)
+    feedback_runtime.init_app(app, app.extensions["cluetrain"])
     origins.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals.update(csrf_token=auth.csrf_token, site_name=settings["SITE_NAME"],
                                  site_origin=origins.site_origin)
-    for blueprint in (submission.bp, receipts.bp, api.bp, admin.bp, search.bp):
+    for blueprint in (submission.bp, receipts.bp, api.bp, admin.bp, search.bp,
+                      feedback_views.bp, feedback_api.bp, feedback_moderation_api.bp, feedback_admin.bp):
         app.register_blueprint(blueprint)
     static_site.init_app(app)  # last: its catch-all route must not shadow the service's
     return app

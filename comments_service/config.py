@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cluetrain.content_format import DEFAULT_CLOSED_STATUSES, DEFAULT_STATUSES
+
 ENV_PREFIX = "CLUETRAIN_"
 
 
@@ -61,6 +63,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("REBUILD_DELAY_SECONDS", float, 0.2, "how long the rebuild worker waits to gather a burst of changes into one build"),
     Setting("REBUILD_RETRY_SECONDS", float, 10.0, "how long after a failed build the worker tries again"),
     Setting("SEARCH_INDEX_PATH", Path, None, "the search index the site build writes and search reads (never writes); default `PROJECT_ROOT/search_index`, relative paths are relative to PROJECT_ROOT; must name the folder of the site setting `SEARCH_INDEX_PATH`"),
+    # --- feedback hub ---
+    Setting("FEEDBACK_STATUSES", list, list(DEFAULT_STATUSES), "feedback statuses in workflow order (a-z, 0-9, `-`); the first is a new item's; must be the site's `FEEDBACK_STATUSES`"),
+    Setting("FEEDBACK_CLOSED_STATUSES", list, list(DEFAULT_CLOSED_STATUSES), "statuses whose items take no more votes; must be the site's `FEEDBACK_CLOSED_STATUSES`"),
+    Setting("FEEDBACK_DUPLICATE_STATUS", str, "duplicate", "the status a duplicate gets when it is merged into its original"),
+    Setting("FEEDBACK_ANSWER_AUTHOR", str, "", "the public name shown with official answers and status changes when none is given; default `The SITE_NAME team`"),
+    Setting("FEEDBACK_VOTE_FLUSH_SECONDS", float, 60.0, "vote counts are written to the items' files (and the pages rebuilt) in batches, at most this often"),
+    Setting("FEEDBACK_VOTES_PER_IP", int, 60, "votes one IP address may cast within FEEDBACK_VOTE_WINDOW_SECONDS (0: no limit)"),
+    Setting("FEEDBACK_VOTE_WINDOW_SECONDS", int, 3600, "the window of FEEDBACK_VOTES_PER_IP"),
+    Setting("FEEDBACK_VOTES_PER_IP_PER_ITEM", int, 5, "browsers behind one IP address that may vote for the same item (offices share an address; 0: no limit)"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

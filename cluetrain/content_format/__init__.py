@@ -44,6 +44,7 @@ from .feedback import (
     DEFAULT_STATUSES,
     FEEDBACK_DIR,
     MAX_SLUG_LENGTH,
+    MAX_STATUS_LENGTH,
     MAX_TAG_LENGTH,
     MAX_TAGS,
     MAX_TITLE_LENGTH,
@@ -70,6 +71,7 @@ from .feedback_files import (
     loads_feedback,
     move_thread_comments,
     read_feedback,
+    remove_feedback,
     write_feedback,
 )
 
@@ -82,9 +84,9 @@ __all__ = [
     "validate_id", "validate_thread_key", "validate_website", "write_comment",
     # feedback items
     "DEFAULT_CLOSED_STATUSES", "DEFAULT_ROADMAP_STATUSES", "DEFAULT_STATUSES", "FEEDBACK_DIR", "MAX_SLUG_LENGTH",
-    "MAX_TAGS", "MAX_TAG_LENGTH", "MAX_TITLE_LENGTH", "Answer", "DefaultStatus", "FeedbackItem", "FeedbackKind",
+    "MAX_STATUS_LENGTH", "MAX_TAGS", "MAX_TAG_LENGTH", "MAX_TITLE_LENGTH", "Answer", "DefaultStatus", "FeedbackItem", "FeedbackKind",
     "StatusChange", "dumps_feedback", "feedback_path", "feedback_thread_key", "find_feedback_file",
     "iter_feedback_files", "load_feedback", "loads_feedback", "move_thread_comments", "normalize_tags",
-    "read_feedback", "slugify", "status_label", "tag_slug", "validate_feedback_id", "validate_slug",
+    "read_feedback", "remove_feedback", "slugify", "status_label", "tag_slug", "validate_feedback_id", "validate_slug",
     "validate_status", "write_feedback",
 ]

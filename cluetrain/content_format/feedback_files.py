@@ -199,6 +199,16 @@ def write_feedback(content_root: Path, item: FeedbackItem) -> Path:
     return path
 
 
+def remove_feedback(content_root: Path, item_id: int) -> Path | None:
+    """Remove item ``item_id``'s file, whatever its slug; returns the path removed, or None."""
+    path = find_feedback_file(content_root, item_id)
+    if path is None:
+        return None
+    path.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return path
+
+
 def move_thread_comments(content_root: Path, source: str, target: str) -> list[Comment]:
     """Move every comment of thread ``source`` into ``target`` (a merge); safe to run again."""
     # Write every copy before removing any original: a crash leaves duplicates (a failing

@@ -3,8 +3,8 @@
  *
  * Without this script the form is a plain POST to the service (which answers with a receipt
  * page) and a vote is a form POST (answered with a page that offers to undo it). With it:
- *   - similar existing items are suggested while the title is typed (from the titles index the
- *     site build writes);
+ *   - similar existing items are suggested while the title is typed (from the site search,
+ *     GET /api/search?type=feedback, or, when it cannot answer, the titles index the build writes);
  *   - the form is sent as JSON with a form token and an idempotency key, and the receipt link is
  *     shown in place; if the request cannot be made at all, the plain form POST takes over;
  *   - votes toggle in place with one random token per browser, and counts are refreshed from
@@ -77,47 +77,78 @@
     return hits;
   }
 
+  const statusLabel = (key) => {
+    const text = String(key || "").replace(/-/g, " ");
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  };
+
+  function suggestionItem(title, url, status, votes) {
+    const li = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = String(url);
+    link.textContent = String(title);
+    li.append(link);
+    if (status) {
+      const badge = document.createElement("span");
+      badge.className = `fb-status fb-status-${String(status).replace(/[^a-z0-9-]/g, "")}`;
+      badge.textContent = statusLabel(status);
+      li.append(badge);
+    }
+    if (typeof votes === "number") li.append(` ${votes} votes`);
+    return li;
+  }
+
   function suggestions(form) {
     const input = form.elements.namedItem("title");
     const box = form.querySelector(".fb-similar");
     const list = box && box.querySelector(".fb-similar-list");
+    const service = (form.dataset.service || "").replace(/\/+$/, "");
     const source = form.dataset.titles;
-    if (!input || !list || !source) return;
+    if (!input || !list) return;
     let index = null;
     let timer = 0;
+    let asked = 0;
 
-    async function load() {
-      if (index) return index;
-      try {
+    /** The site search (stemming, relevance), any of the significant words: the service's /api/search. */
+    async function fromSearch(query) {
+      const q = encodeURIComponent(query.join(" OR "));
+      const response = await fetch(`${service}/api/search?type=feedback&per_page=${MAX_SUGGESTIONS}&q=${q}`,
+        { headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error(`search answered ${response.status}`);
+      const data = await response.json();
+      return (data.results || []).map((hit) => suggestionItem(hit.title, hit.url, hit.status));
+    }
+
+    /** Without the search service: the titles index the build writes, matched by words. */
+    async function fromTitles(query) {
+      if (!source) return [];
+      if (!index) {
         const response = await fetch(source, { headers: { Accept: "application/json" } });
         const data = response.ok ? await response.json() : null;
         index = data && Array.isArray(data.items) ? data.items : [];
-      } catch {
-        index = [];
       }
-      return index;
+      return index
+        .map((item) => ({ item, hits: score(query, String(item.title)) }))
+        .filter((r) => r.hits > 0 && r.hits >= Math.min(2, query.length))
+        .sort((a, b) => b.hits - a.hits || b.item.votes - a.item.votes)
+        .slice(0, MAX_SUGGESTIONS)
+        .map(({ item }) => suggestionItem(item.title, item.url, item.status, Number(item.votes) || 0));
     }
 
     async function update() {
       const query = words(input.value);
-      const items = query.length ? await load() : [];
-      const ranked = items
-        .map((item) => ({ item, hits: score(query, String(item.title)) }))
-        .filter((r) => r.hits > 0 && r.hits >= Math.min(2, query.length))
-        .sort((a, b) => b.hits - a.hits || b.item.votes - a.item.votes)
-        .slice(0, MAX_SUGGESTIONS);
-      list.replaceChildren(...ranked.map(({ item }) => {
-        const li = document.createElement("li");
-        const link = document.createElement("a");
-        link.href = String(item.url);
-        link.textContent = String(item.title);
-        const status = document.createElement("span");
-        status.className = `fb-status fb-status-${String(item.status).replace(/[^a-z0-9-]/g, "")}`;
-        status.textContent = String(item.status_label);
-        li.append(link, status, ` ${Number(item.votes) || 0} votes`);
-        return li;
-      }));
-      box.hidden = ranked.length === 0;
+      const mine = ++asked;
+      let found = [];
+      if (query.length) {
+        try {
+          found = await fromSearch(query);
+        } catch {
+          found = await fromTitles(query).catch(() => []);
+        }
+      }
+      if (mine !== asked) return; // a newer keystroke's answer wins
+      list.replaceChildren(...found);
+      box.hidden = found.length === 0;
     }
 
     input.addEventListener("input", () => {
