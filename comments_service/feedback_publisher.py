@@ -115,16 +115,21 @@ class FeedbackPublisher:
             with self.database.read() as session:
                 due = list(session.scalars(_due(flush_before)))
                 histories = {item.id: history_of(session, item.id) for item in due}
-            changed = [path for item in due if (path := self._apply(item, histories[item.id])) is not None]
+            changed = [path for item in due for path in self._apply(item, histories[item.id])]
         if changed and self.on_change:
             self.on_change(changed)
         return changed
 
-    def _apply(self, item: FeedbackItem, history: list[FeedbackStatusChange]) -> Path | None:
+    def _apply(self, item: FeedbackItem, history: list[FeedbackStatusChange]) -> list[Path]:
+        """Write or remove one item's file (moving a duplicate's comments first); the files changed."""
         publish = item.moderation is CommentStatus.APPROVED
+        changed: list[Path] = []
         if publish:
             if item.merged_into_id is not None:
-                cf.move_thread_comments(self.content_root, item.thread_key, cf.feedback_thread_key(item.merged_into_id))
+                target = cf.feedback_thread_key(item.merged_into_id)
+                for comment in cf.move_thread_comments(self.content_root, item.thread_key, target):
+                    changed += [cf.comment_path(self.content_root, item.thread_key, comment.id),
+                                cf.comment_path(self.content_root, target, comment.id)]
             path = cf.write_feedback(self.content_root, to_content(item, history))
         else:
             path = cf.remove_feedback(self.content_root, item.id)
@@ -146,7 +151,7 @@ class FeedbackPublisher:
                     action=FeedbackAuditAction.PUBLISH if publish else FeedbackAuditAction.UNPUBLISH,
                     details={"revision": item.revision, "votes": item.votes, "path": str(path) if path else None}))
         log.info("%s feedback item %s", "wrote" if publish else "removed", item.id)
-        return path
+        return [*changed, path] if path is not None else changed
 
     def notify(self) -> None:
         """Wake the background loop now."""

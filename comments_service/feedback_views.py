@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from http import HTTPStatus
 
-from flask import Blueprint, Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
@@ -125,7 +125,7 @@ def vote_page(item_id: int):
     with get_runtime().database.read() as session:
         item = session.get(FeedbackItem, item_id)
         if item is None or item.moderation is not CommentStatus.APPROVED:
-            return render_template("error.html", title="Not found", message="There is no such feedback item."), 404
+            abort(404)
     token = request.cookies.get(VOTER_COOKIE, "")
     voted = bool(token) and _safe_has_voted(item_id, token)
     return render_template("feedback/vote.html", item=item, voted=voted, page_url=_item_page_url(item))
