@@ -6,6 +6,7 @@ import multiprocessing
 import time
 from collections import Counter
 
+import pytest
 from sqlalchemy import func, select
 
 from comments_service.models import Comment
@@ -37,6 +38,7 @@ def post_many(project: str, rules: str, worker: int) -> dict:
     return {"acknowledged": acknowledged, "failures": failures}
 
 
+@pytest.mark.slow  # eight processes and 2,640 requests: CI runs it, `-m "not slow"` skips it
 def test_concurrent_writers_on_one_sqlite_file(make_app, project):
     app = make_app()  # creates and migrates the database first, as `cluetrain serve` would
     rules = project / "concurrency-rules.toml"
