@@ -72,6 +72,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("FEEDBACK_VOTES_PER_IP", int, 60, "votes one IP address may cast within FEEDBACK_VOTE_WINDOW_SECONDS (0: no limit)"),
     Setting("FEEDBACK_VOTE_WINDOW_SECONDS", int, 3600, "the window of FEEDBACK_VOTES_PER_IP"),
     Setting("FEEDBACK_VOTES_PER_IP_PER_ITEM", int, 5, "browsers behind one IP address that may vote for the same item (offices share an address; 0: no limit)"),
+    # --- community notifications (notifications.py, mailer.py) ---
+    Setting("SMTP_HOST", str, "", "SMTP server for notification e-mails; empty: notifications are off"),
+    Setting("SMTP_PORT", int, 25, "the SMTP server's port"),
+    Setting("SMTP_USERNAME", str, "", "SMTP login (empty: no login)"),
+    Setting("SMTP_PASSWORD", str, "", "SMTP password"),
+    Setting("SMTP_STARTTLS", bool, False, "upgrade the SMTP connection with STARTTLS before logging in"),
+    Setting("MAIL_FROM", str, "noreply@localhost", "the sender address of notification e-mails (SITE_NAME is its display name)"),
+    Setting("MODERATOR_EMAILS", list, [], "addresses told about every comment held for moderation, with signed approve/reject links"),
+    Setting("MODERATION_LINK_MAX_AGE", int, 172_800, "seconds an approve/reject link in a moderator's mail stays valid"),
+    Setting("NOTIFY_POLL_SECONDS", float, 5.0, "how often the notifier turns new events into mails and sends what is due (0: never in the background)"),
+    Setting("NOTIFY_MAX_ATTEMPTS", int, 8, "tries before a mail is given up (waits double after each failure, from 30 s up to 6 hours)"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

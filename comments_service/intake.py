@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from cluetrain import content_format as cf
 from cluetrain.markup import render_markdown
 from comments_service import keys
+from comments_service import notifications
 from comments_service.guard import Action, Candidate, evaluate
 from comments_service.history import DatabaseHistory
 from comments_service.models import (
@@ -136,6 +137,8 @@ def submit(submission: Submission) -> Accepted:
             session.add(AuditEntry(actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id,
                                    reason=f"{decision.rule}: {decision.reason}",
                                    details={"decision": decision.action.value}))
+            if notifications.wants_notifications(submission.fields.get("notify")):  # community: reply notifications, mailed once approved
+                notifications.request_replies(session, comment)
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
         with runtime.database.read() as session:

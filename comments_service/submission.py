@@ -21,7 +21,7 @@ from comments_service.runtime import get_runtime
 from comments_service.validation import FORM_FIELDS
 
 bp = Blueprint("submission", __name__)
-JSON_KEYS = (*FORM_FIELDS, "hp", "form_token", "idempotency_key")
+JSON_KEYS = (*FORM_FIELDS, "hp", "form_token", "idempotency_key", "notify")  # notify: community notifications
 UNAVAILABLE = "The comment service is restarting or busy, so your comment was not sent. Please send it again in a moment."
 FORBIDDEN_ORIGIN = "This page is not allowed to post comments here."
 
@@ -90,7 +90,7 @@ def form_page():
 @bp.post("/comments")
 def post_form():
     """The site's form posts here; success redirects to the receipt, errors show the form again."""
-    values = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "idempotency_key")}
+    values = {name: request.form.get(name, "") for name in (*FORM_FIELDS, "idempotency_key", "notify")}
     form_token = request.form.get("form_token") or None
     if not origin_allowed():
         return render_form(values, status=HTTPStatus.FORBIDDEN, message=FORBIDDEN_ORIGIN, form_token=form_token)
