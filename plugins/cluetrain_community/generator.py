@@ -96,22 +96,25 @@ class CommunityGenerator(Generator):
         for activity in self.authors:
             yield self.author_url(activity), None
 
-    def after_comments_changed(self) -> list[str]:
-        """Hook for the resident builder: forget what was computed from threads; the outputs to rewrite."""
-        for name in ("months", "headline", "authors"):
-            vars(self).pop(name, None)
-        charts = [*community_charts(self.months), *filter(None, map(author_chart, self.authors))]
-        return [f"{self.community.stats_url}index.html", *(f"{self.author_url(a)}index.html" for a in self.authors),
-                *(f"{self.community.charts_url}{chart.file_name}" for chart in charts)]
+    def _inputs(self) -> dict[str, Any]:
+        """Each output with the data it is drawn from (charts are value objects, so equal data, equal file)."""
+        charts = community_charts(self.months)
+        inputs: dict[str, Any] = {f"{self.community.charts_url}{chart.file_name}": chart for chart in charts}
+        inputs[f"{self.community.stats_url}index.html"] = (self.months, self.headline, charts, self.authors)
+        for activity in self.authors:
+            chart = author_chart(activity)
+            inputs[f"{self.author_url(activity)}index.html"] = (activity, chart)
+            if chart:
+                inputs[f"{self.community.charts_url}{chart.file_name}"] = chart
+        return inputs
 
     def after_comments_changed(self) -> list[str]:
-        """Forget what was derived from threads and name every output that may show it (the incremental hook)."""
+        """Hook for the resident builder: recompute from the new threads; the outputs whose data changed."""
+        before = self._inputs()
         for name in ("months", "headline", "authors"):
             vars(self).pop(name, None)
-        charts = [*community_charts(self.months), *filter(None, map(author_chart, self.authors))]
-        return [f"{self.community.stats_url}index.html",
-                *(f"{self.community.charts_url}{chart.file_name}" for chart in charts),
-                *(f"{self.author_url(activity)}index.html" for activity in self.authors)]
+        after = self._inputs()
+        return [path for path, data in after.items() if before.get(path) != data]
 
     def generate_output(self, writer: Any) -> None:
         """Write the stats page and its charts, then each author's page and chart."""

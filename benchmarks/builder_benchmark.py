@@ -1,0 +1,113 @@
+"""Speed of the resident builder: approval → page written, full builds vs plain Pelican, peak memory.
+
+    uv run python benchmarks/builder_benchmark.py                 # N = 500, 2000, 5000
+    uv run python benchmarks/builder_benchmark.py --sizes 200     # a quick run
+
+Each size runs in its own process (so peak memory is that size's), on a site generated
+under benchmarks/_work/. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "benchmarks" / "_work" / "builder"
+APPROVALS = 40
+
+
+def _settings(root: Path, output: str, cache: str, **extra: object) -> dict:
+    return {"PATH": str(root / "content"), "OUTPUT_PATH": str(root / output), "CACHE_PATH": str(root / cache),
+            "COMMENTS_NOW": datetime(2026, 6, 1, tzinfo=timezone.utc), **extra}
+
+
+def _timed_build(settings: dict) -> float:
+    from cluetrain.build import build_site, load_settings
+
+    started = time.perf_counter()
+    build_site(load_settings(REPO, settings))
+    return time.perf_counter() - started
+
+
+def _plain_pelican(root: Path, cache: str) -> float:
+    """Plain Pelican on the same posts: no plugins, its default theme, the same caching."""
+    return _timed_build(_settings(root, "plain-output", cache, PLUGINS=[], THEME="notmyidea",
+                                  DIRECT_TEMPLATES=["index", "tags", "categories", "authors", "archives"],
+                                  SEARCH_INDEX_PATH=None))
+
+
+def measure(size: int) -> dict:
+    """Every number for one site size (run in a fresh process)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks.site_generator import generate
+    from cluetrain.content_format import Comment, CommentSource, write_comment
+    from cluetrain.incremental import ResidentSite, UpdateMode
+
+    root = WORK / f"n{size}"
+    shutil.rmtree(root, ignore_errors=True)
+    generate(root, size)
+    result: dict = {"size": size}
+    result["plain_cold"] = _plain_pelican(root, "plain-cache")
+    result["plain_cached"] = _plain_pelican(root, "plain-cache")
+    site = ResidentSite(REPO, _settings(root, "output", "cache"))
+    started = time.perf_counter()
+    site.full_build("cold")
+    result["ours_cold"] = time.perf_counter() - started
+    result["ours_cached"] = _timed_build(_settings(root, "output", "cache"))
+    first_page, complete = [], []
+    for number in range(APPROVALS):
+        thread = f"post-{(number * 7919) % size}"
+        comment = Comment(id=f"bench{number}", thread=thread, author="Benchmark", body=f"Approved comment {number}.",
+                          date=datetime(2026, 5, 1, tzinfo=timezone.utc) + timedelta(minutes=number),
+                          source=CommentSource.WEB)
+        started = time.perf_counter()
+        path = write_comment(root / "content", comment)  # the publisher's write is part of the path to the page
+        report = site.update([path])
+        assert report.mode is UpdateMode.INCREMENTAL, report.reason
+        first_page.append(time.perf_counter() - started - report.seconds + report.first_page_seconds)
+        complete.append(time.perf_counter() - started)
+    result["page_p50"], result["page_p95"] = _p50_p95(first_page)
+    result["all_p50"], result["all_p95"] = _p50_p95(complete)
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _p50_p95(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="500,2000,5000", help="comma-separated post counts")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one)))
+        return
+    rows = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True, capture_output=True, text=True)
+        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    print("| posts | approval→page p50 / p95 | whole update p50 / p95 | ours cold / plain cold (ratio) "
+          "| ours cached / plain cached (ratio) | builder peak RSS |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {r['page_p50'] * 1000:.0f} / {r['page_p95'] * 1000:.0f} ms "
+              f"| {r['all_p50'] * 1000:.0f} / {r['all_p95'] * 1000:.0f} ms "
+              f"| {r['ours_cold']:.1f} / {r['plain_cold']:.1f} s ({r['ours_cold'] / r['plain_cold']:.2f}×) "
+              f"| {r['ours_cached']:.1f} / {r['plain_cached']:.1f} s ({r['ours_cached'] / r['plain_cached']:.2f}×) "
+              f"| {r['peak_mb']:.0f} MB |")
+
+
+if __name__ == "__main__":
+    main()
