@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from cluetrain import content_format as cf
 from comments_service.models import (
-    MAX_EMAIL_LENGTH, MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, Base, CommentStatus, UTCDateTime, _enum, utcnow,
+    MAX_EMAIL_LENGTH, MAX_IP_LENGTH, MAX_USER_AGENT_LENGTH, Base, CommentStatus, UTCDateTime, enum_column, utcnow,
 )
 
 MAX_NAME_LENGTH = cf.MAX_AUTHOR_LENGTH
@@ -27,10 +27,10 @@ class FeedbackItem(Base):
     __tablename__ = "feedback_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)  # the public item number
-    kind: Mapped[cf.FeedbackKind] = mapped_column(_enum(cf.FeedbackKind))
+    kind: Mapped[cf.FeedbackKind] = mapped_column(enum_column(cf.FeedbackKind))
     status: Mapped[str] = mapped_column(String(cf.MAX_STATUS_LENGTH), index=True)  # a configured key
     # Whether it may be published at all: the same states as a comment's moderation.
-    moderation: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), index=True)
+    moderation: Mapped[CommentStatus] = mapped_column(enum_column(CommentStatus), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)  # why it is not published, for the receipt
     title: Mapped[str] = mapped_column(String(cf.MAX_TITLE_LENGTH))
     slug: Mapped[str] = mapped_column(String(cf.MAX_SLUG_LENGTH))  # fixed at submission: URLs never change
@@ -42,7 +42,7 @@ class FeedbackItem(Base):
     email: Mapped[str | None] = mapped_column(String(MAX_EMAIL_LENGTH), index=True)
     ip: Mapped[str | None] = mapped_column(String(MAX_IP_LENGTH))
     user_agent: Mapped[str | None] = mapped_column(String(MAX_USER_AGENT_LENGTH))
-    source: Mapped[cf.CommentSource] = mapped_column(_enum(cf.CommentSource))
+    source: Mapped[cf.CommentSource] = mapped_column(enum_column(cf.CommentSource))
     rule: Mapped[str] = mapped_column(String(40))
     rule_reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -131,7 +131,7 @@ class FeedbackAuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))
-    action: Mapped[FeedbackAuditAction] = mapped_column(_enum(FeedbackAuditAction))
+    action: Mapped[FeedbackAuditAction] = mapped_column(enum_column(FeedbackAuditAction))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_items.id"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)

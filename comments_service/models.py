@@ -54,7 +54,7 @@ class Base(DeclarativeBase):
     )
 
 
-def _enum(kind: type[enum.Enum]) -> Enum:
+def enum_column(kind: type[enum.Enum]) -> Enum:
     """Store an enum by its value, as a plain string column (no native type to migrate)."""
     return Enum(kind, values_callable=lambda members: [m.value for m in members], native_enum=False, length=20)
 
@@ -84,8 +84,8 @@ class Comment(Base):
     html: Mapped[str] = mapped_column(Text)  # rendered and sanitized by cluetrain.markup
     body_hash: Mapped[str] = mapped_column(String(64))
     avatar: Mapped[str] = mapped_column(String(16))
-    source: Mapped[CommentSource] = mapped_column(_enum(CommentSource))
-    status: Mapped[CommentStatus] = mapped_column(_enum(CommentStatus), index=True)
+    source: Mapped[CommentSource] = mapped_column(enum_column(CommentSource))
+    status: Mapped[CommentStatus] = mapped_column(enum_column(CommentStatus), index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)  # shown to the visitor on the receipt
     rule: Mapped[str] = mapped_column(String(40))  # the moderation rule that decided at submission
     rule_reason: Mapped[str] = mapped_column(Text)
@@ -145,7 +145,7 @@ class Ban(Base):
     __tablename__ = "bans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[BanKind] = mapped_column(_enum(BanKind))
+    kind: Mapped[BanKind] = mapped_column(enum_column(BanKind))
     value: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
     reason: Mapped[str | None] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(120))
@@ -177,7 +177,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(120))  # "moderator:ada", "token:ci", "rules", "publisher"
-    action: Mapped[AuditAction] = mapped_column(_enum(AuditAction))
+    action: Mapped[AuditAction] = mapped_column(enum_column(AuditAction))
     comment_id: Mapped[str | None] = mapped_column(ForeignKey("comments.id"), index=True)
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
@@ -210,5 +210,5 @@ class SiteBuild(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    outcome: Mapped[BuildOutcome] = mapped_column(_enum(BuildOutcome))
+    outcome: Mapped[BuildOutcome] = mapped_column(enum_column(BuildOutcome))
     error: Mapped[str | None] = mapped_column(Text)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from comments_service.models import MAX_EMAIL_LENGTH, Base, UTCDateTime, _enum, utcnow
+from comments_service.models import MAX_EMAIL_LENGTH, Base, UTCDateTime, enum_column, utcnow
 
 
 class MailKind(enum.StrEnum):
@@ -34,12 +34,12 @@ class OutboxMail(Base):
     __tablename__ = "mail_outbox"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[MailKind] = mapped_column(_enum(MailKind))
+    kind: Mapped[MailKind] = mapped_column(enum_column(MailKind))
     recipient: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))
     recipient_name: Mapped[str | None] = mapped_column(String(245))
     variables: Mapped[dict[str, Any]] = mapped_column(JSON)
     unsubscribe_token: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
+    status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -62,7 +62,7 @@ class Subscription(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(MAX_EMAIL_LENGTH))  # lowercased
-    kind: Mapped[SubscriptionKind] = mapped_column(_enum(SubscriptionKind))
+    kind: Mapped[SubscriptionKind] = mapped_column(enum_column(SubscriptionKind))
     token: Mapped[str] = mapped_column(String(64), unique=True)  # in confirm and unsubscribe links
     requested_by_comment: Mapped[str | None] = mapped_column(String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -11,7 +11,7 @@ Signals used:
   comments plugin (``discussion_contents()``, threads ``feedback-<id>``) and to the
   sitemap (``sitemap_entries()``).
 
-List it after ``cluetrain_comments`` and ``cluetrain_seo`` in PLUGINS.
+List it after ``cluetrain_comments`` in PLUGINS (its items join the comment threads).
 """
 
 from __future__ import annotations

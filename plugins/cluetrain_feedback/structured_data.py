@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
 
-# The SEO plugin's escaping and Comment shape, so both kinds of page are script-safe the same way.
-# PLUGINS lists cluetrain_seo before cluetrain_feedback, so Pelican has already loaded it.
-from cluetrain_seo.structured_data import _SCRIPT_SAFE, _comment, _iso, _person
+# The same Comment shape and escaping as posts, so every page is script-safe the same way.
+from cluetrain.jsonld import comment, iso, person, script_safe
 
 from .items import FeedbackEntry
 
@@ -34,9 +32,9 @@ def discussion_posting(entry: FeedbackEntry, siteurl: str, sitename: str) -> dic
         "headline": entry.title,
         "text": entry.text,
         "articleSection": entry.kind.label,
-        "author": _person(entry.author),
-        "datePublished": _iso(entry.date),
-        "dateModified": _iso(entry.modified),
+        "author": person(entry.author),
+        "datePublished": iso(entry.date),
+        "dateModified": iso(entry.modified),
         "isPartOf": {"@type": "WebPage", "@id": f"{siteurl}/feedback/", "name": f"{sitename} feedback"},
         "publisher": {"@type": "Organization", "name": sitename, "url": f"{siteurl}/"},
         "creativeWorkStatus": entry.status.label,
@@ -55,12 +53,12 @@ def discussion_posting(entry: FeedbackEntry, siteurl: str, sitename: str) -> dic
             "@type": "Comment",
             "@id": f"{url}#{entry.answer.anchor}",
             "url": f"{url}#{entry.answer.anchor}",
-            "author": _person(entry.answer.author),
-            "dateCreated": _iso(entry.answer.date),
+            "author": person(entry.answer.author),
+            "dateCreated": iso(entry.answer.date),
             "text": entry.answer.text,
         })
     if thread is not None:
-        replies += [_comment(node, url) for node in thread.comments]
+        replies += [comment(node, url) for node in thread.comments]
         data["discussionUrl"] = f"{url}#comments"
     if replies:
         data["comment"] = replies
@@ -71,4 +69,4 @@ def discussion_posting(entry: FeedbackEntry, siteurl: str, sitename: str) -> dic
 def feedback_jsonld(context: Any, entry: FeedbackEntry) -> Markup:
     """Jinja filter: an item's JSON-LD, escaped so it cannot break out of its <script>."""
     data = discussion_posting(entry, context.get("SITEURL", ""), context.get("SITENAME", ""))
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE))
+    return script_safe(data)

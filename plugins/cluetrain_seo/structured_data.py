@@ -2,44 +2,13 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
 from typing import Any
 
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from cluetrain.jsonld import comment, iso, person, script_safe
 from cluetrain.markup import plain_text
-
-# Characters that could end a <script> element or start markup, as JSON escapes.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat(timespec="seconds")
-
-
-def _person(name: str, url: str | None = None) -> dict[str, str]:
-    person = {"@type": "Person", "name": name}
-    if url:
-        person["url"] = url
-    return person
-
-
-def _comment(node: Any, page_url: str) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "@type": "Comment",
-        "@id": f"{page_url}#{node.anchor}",
-        "url": f"{page_url}#{node.anchor}",
-        "author": _person(node.author, node.website),
-        "dateCreated": _iso(node.date),
-        "text": node.text,
-    }
-    if node.replies:
-        data["comment"] = [_comment(reply, page_url) for reply in node.replies]
-    return data
 
 
 def structured_data(content: Any, siteurl: str, sitename: str) -> dict[str, Any]:
@@ -58,18 +27,18 @@ def structured_data(content: Any, siteurl: str, sitename: str) -> dict[str, Any]
     if getattr(content, "summary", None):
         data["description"] = plain_text(content.summary)
     if getattr(content, "date", None):
-        data["datePublished"] = _iso(content.date)
-        data["dateModified"] = _iso(getattr(content, "modified", None) or content.date)
+        data["datePublished"] = iso(content.date)
+        data["dateModified"] = iso(getattr(content, "modified", None) or content.date)
     authors = getattr(content, "authors", None) or []
     if authors:
-        data["author"] = [_person(a.name, f"{siteurl}/{a.url}") for a in authors]
+        data["author"] = [person(a.name, f"{siteurl}/{a.url}") for a in authors]
     tags = getattr(content, "tags", None) or []
     if tags:
         data["keywords"] = [t.name for t in tags]
     thread = getattr(content, "thread", None)
     if thread is not None:
         data["commentCount"] = thread.count
-        data["comment"] = [_comment(node, url) for node in thread.comments]
+        data["comment"] = [comment(node, url) for node in thread.comments]
         data["discussionUrl"] = f"{url}#comments"
     return data
 
@@ -78,4 +47,4 @@ def structured_data(content: Any, siteurl: str, sitename: str) -> dict[str, Any]
 def jsonld(context: Any, content: Any) -> Markup:
     """Jinja filter: the content's JSON-LD, escaped so it cannot break out of its <script>."""
     data = structured_data(content, context.get("SITEURL", ""), context.get("SITENAME", ""))
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE))
+    return script_safe(data)
