@@ -83,6 +83,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MODERATION_LINK_MAX_AGE", int, 172_800, "seconds an approve/reject link in a moderator's mail stays valid"),
     Setting("NOTIFY_POLL_SECONDS", float, 5.0, "how often the notifier turns new events into mails and sends what is due (0: never in the background)"),
     Setting("NOTIFY_MAX_ATTEMPTS", int, 8, "tries before a mail is given up (waits double after each failure, from 30 s up to 6 hours)"),
+    # --- community identity (identity.py, identity_views.py) ---
+    Setting("CONTRIBUTOR_SECRET", str, None, "keys the public contributor key of verified addresses; default a random key kept in `instance/contributor_secret`"),
+    Setting("IDENTITY_LINK_MAX_AGE", int, 172_800, "seconds a link that confirms a commenter's e-mail stays valid (each link works once)"),
+    Setting("IDENTITY_COOKIE_MAX_AGE", int, 31_536_000, "seconds the confirmed-commenter cookie lasts (HttpOnly, SameSite=Lax, Secure as SESSION_COOKIE_SECURE)"),
+    Setting("IDENTITY_REQUEST_INTERVAL", int, 300, "seconds before another confirmation mail is sent to the same address"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -186,6 +191,8 @@ def _resolve_paths(values: dict[str, Any], instance_path: Path) -> dict[str, Any
         values["SECRET_KEY"] = _instance_secret(instance_path / "secret_key")
     if not values["AVATAR_SECRET"]:
         values["AVATAR_SECRET"] = _instance_secret(instance_path / "avatar_secret")
+    if not values["CONTRIBUTOR_SECRET"]:
+        values["CONTRIBUTOR_SECRET"] = _instance_secret(instance_path / "contributor_secret")
     return values
 
 

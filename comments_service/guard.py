@@ -53,6 +53,12 @@ class Candidate:
     ip: str | None
     honeypot: str = ""
     form_age: float | None = None  # seconds since the form token was issued; None: missing or invalid
+    proven_email: str | None = None  # lowercased e-mail the sender's identity cookie proves; None: no valid cookie
+    proven_name: str | None = None  # the name that e-mail was confirmed under
+
+    def proves_email(self) -> bool:
+        """Whether the identity cookie proves the e-mail typed in this submission."""
+        return bool(self.email and self.proven_email and self.email.strip().lower() == self.proven_email)
 
 
 class History(Protocol):
@@ -67,6 +73,8 @@ class History(Protocol):
     def is_known_author(self, author: str, email: str) -> bool: ...
 
     def ban_matching(self, *, ip: str | None, email: str | None) -> str | None: ...
+
+    def is_confirmed_email(self, email: str) -> bool: ...
 
 
 Rule = Callable[[Candidate, RuleSet, History], "Decision | None"]
@@ -176,6 +184,15 @@ def max_links(c: Candidate, rules: RuleSet, history: History) -> Decision | None
     return None
 
 
+def unproven_identity(c: Candidate, rules: RuleSet, history: History) -> Decision | None:
+    """Hold a comment typed with a confirmed person's e-mail by a sender who has not proved it."""
+    # Whoever confirmed the address owns it: without the cookie (or a new link) anyone could post as them.
+    if c.email and not c.proves_email() and history.is_confirmed_email(c.email):
+        return Decision(Action.HOLD, "unproven_identity",
+                        "the e-mail is confirmed by its owner; this sender has no confirmation cookie for it")
+    return None
+
+
 def staff(c: Candidate, rules: RuleSet, history: History) -> Decision | None:
     """Approve allow-listed staff addresses and domains."""
     if not c.email:
@@ -186,9 +203,20 @@ def staff(c: Candidate, rules: RuleSet, history: History) -> Decision | None:
     return None
 
 
+def verified(c: Candidate, rules: RuleSet, history: History) -> Decision | None:
+    """Approve a sender whose identity cookie proves the e-mail, under the name it was confirmed with."""
+    if c.proves_email() and c.author == c.proven_name:
+        return Decision(Action.APPROVE, "verified", "e-mail confirmed by link; identity cookie matches")
+    return None
+
+
 def known_author(c: Candidate, rules: RuleSet, history: History) -> Decision | None:
     """Approve an author whose earlier comment (same name and e-mail) was approved."""
-    if rules.approve_known_authors and c.email and history.is_known_author(c.author, c.email):
+    if not rules.approve_known_authors or not c.email:
+        return None
+    if not c.proves_email() and history.is_confirmed_email(c.email):
+        return None  # a confirmed address is trusted only with its proof, never as typed
+    if history.is_known_author(c.author, c.email):
         return Decision(Action.APPROVE, "known_author", "author has an approved comment")
     return None
 
@@ -196,8 +224,8 @@ def known_author(c: Candidate, rules: RuleSet, history: History) -> Decision | N
 ORDER: tuple[Rule, ...] = (
     duplicate, flood, rate_limit,  # refusals: the visitor can fix these and send again
     honeypot, banned, disallowed_words,  # never published
-    fill_time, hold_all, moderation_words, max_links,  # a moderator decides
-    staff, known_author,  # trusted
+    fill_time, hold_all, moderation_words, max_links, unproven_identity,  # a moderator decides
+    staff, verified, known_author,  # trusted
 )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from comments_service.guard import Candidate
+from comments_service.identity_models import VerifiedIdentity
 from comments_service.models import Ban, BanKind, Comment, CommentStatus, utcnow
 
 
@@ -70,3 +71,8 @@ class DatabaseHistory:
             return None
         ban = self.session.scalar(select(Ban).where(or_(*conditions)).limit(1))
         return f"{ban.kind.value} {ban.value}" if ban else None
+
+    def is_confirmed_email(self, email: str) -> bool:
+        """Whether someone confirmed this e-mail by link (community identity)."""
+        query = select(VerifiedIdentity.id).where(VerifiedIdentity.email == email.strip().lower())
+        return self.session.scalar(query.limit(1)) is not None

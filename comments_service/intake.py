@@ -19,6 +19,7 @@ from comments_service import keys
 from comments_service import notifications
 from comments_service.guard import Action, Candidate, evaluate
 from comments_service.history import DatabaseHistory
+from comments_service.identity import ProvenIdentity
 from comments_service.models import (
     MAX_USER_AGENT_LENGTH, AuditAction, AuditEntry, Comment, CommentStatus, utcnow,
 )
@@ -60,6 +61,7 @@ class Submission:
     idempotency_key: str | None = None
     honeypot: str = ""
     form_token: str | None = None
+    proven: ProvenIdentity | None = None  # community identity: what the sender's identity cookie proves
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,11 @@ def submit(submission: Submission) -> Accepted:
         body=clean.body, html=html, body_hash=keys.body_hash(clean.body), ip=submission.ip,
         honeypot=submission.honeypot,
         form_age=keys.form_age(submission.form_token, config["SECRET_KEY"], config["FORM_TOKEN_MAX_AGE"]),
+        proven_email=submission.proven.email if submission.proven else None,
+        proven_name=submission.proven.name if submission.proven else None,
     )
+    # Community: a public contributor key only for an address the sender proved, never for a typed one.
+    contributor = keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email) if candidate.proves_email() else None
     runtime = get_runtime()
     try:
         with runtime.database.write() as session:
@@ -130,7 +136,7 @@ def submit(submission: Submission) -> Accepted:
                 rule=decision.rule, rule_reason=decision.reason, ip=submission.ip,
                 user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
                 created_at=now, updated_at=now, receipt_token=keys.new_receipt_token(),
-                idempotency_key=idem, fingerprint=keys.fingerprint(*values), revision=1,
+                idempotency_key=idem, fingerprint=keys.fingerprint(*values), revision=1, contributor=contributor,
             )
             session.add(comment)
             session.flush()

@@ -1,4 +1,4 @@
-"""Identifiers, tokens and keyed hashes: comment ids, receipt tokens, avatar keys, form tokens."""
+"""Identifiers, tokens and keyed hashes: comment ids, receipt tokens, avatar and contributor keys, form tokens."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 _FORM_TOKEN_SALT = "cluetrain-form-token"
 AVATAR_KEY_LENGTH = 16
+CONTRIBUTOR_KEY_LENGTH = 16
 
 
 def new_comment_id() -> str:
@@ -39,6 +40,13 @@ def avatar_key(secret: str, email: str | None, name: str) -> str:
     """HMAC-SHA256 of the lowercased e-mail (or the name without one), first 16 hex digits."""
     subject = email.strip().lower() if email else name
     return hmac.new(secret.encode(), subject.encode("utf-8"), hashlib.sha256).hexdigest()[:AVATAR_KEY_LENGTH]
+
+
+def contributor_key(secret: str, email: str) -> str:
+    """A verified address's public key: HMAC-SHA256 of the lowercased e-mail, first 16 hex digits."""
+    # Keyed so the key cannot be checked against a guessed address; a different secret than avatars'.
+    digest = hmac.new(secret.encode(), email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
+    return digest[:CONTRIBUTOR_KEY_LENGTH]
 
 
 def body_hash(body: str) -> str:

@@ -100,6 +100,8 @@ class Comment(Base):
     revision: Mapped[int] = mapped_column(Integer, default=1)
     written_revision: Mapped[int | None] = mapped_column(Integer)
     file_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # Community: the public contributor key, set only when the sender proved the e-mail (identity cookie).
+    contributor: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         Index("ix_comments_ip_created", "ip", "created_at"),

@@ -18,6 +18,7 @@ class MailKind(enum.StrEnum):
     CONFIRM_REPLIES = "confirm_replies"
     REPLY = "reply"
     MODERATION_NEEDED = "moderation_needed"
+    CONFIRM_IDENTITY = "confirm_identity"  # community identity: confirm an e-mail once, by link
 
 
 class MailStatus(enum.StrEnum):

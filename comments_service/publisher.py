@@ -35,6 +35,7 @@ def to_content(comment: Comment) -> cf.Comment:
         avatar=comment.avatar,
         source=comment.source,
         body=comment.body,
+        contributor=comment.contributor,  # community: set only for a proven address
     )
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 from cluetrain import content_format as cf
 from cluetrain.markup import render_markdown
 from comments_service import keys
+from comments_service.identity_views import current_identity
 from comments_service.intake import Submission, SubmissionRefused, submit
 from comments_service.manifest import ManifestUnavailable
 from comments_service.models import Comment, CommentStatus
@@ -68,7 +69,8 @@ def render_form(values: dict[str, str], *, status: int = 200, message: str | Non
 
 
 def _sender() -> dict[str, Any]:
-    return {"ip": request.remote_addr, "user_agent": request.user_agent.string or None}
+    return {"ip": request.remote_addr, "user_agent": request.user_agent.string or None,
+            "proven": current_identity()}  # community identity cookie
 
 
 @bp.get("/comments")

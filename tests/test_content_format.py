@@ -79,11 +79,12 @@ def test_body_is_kept_verbatim_and_never_read_as_metadata(body):
     website=st.none() | st.from_regex(r"https?://[a-z0-9.-]{1,30}/[a-zA-Z0-9/?=&%._~-]{0,40}", fullmatch=True),
     minutes=st.integers(min_value=-10**6, max_value=10**6),
     offset=st.integers(min_value=-12 * 60, max_value=14 * 60),
+    contributor=st.none() | st.from_regex(r"[0-9a-f]{16}", fullmatch=True),
 )
-def test_any_valid_comment_round_trips_exactly(author, body, website, minutes, offset):
+def test_any_valid_comment_round_trips_exactly(author, body, website, minutes, offset, contributor):
     tz = timezone(timedelta(minutes=offset))
     comment = make(author=author, body=body, website=website, date=(WHEN + timedelta(minutes=minutes)).astimezone(tz),
-                   parent="c0", avatar="0123456789abcdef", source=CommentSource.API)
+                   parent="c0", avatar="0123456789abcdef", source=CommentSource.API, contributor=contributor)
     assert loads_comment(dumps_comment(comment)) == comment
 
 
@@ -115,6 +116,9 @@ def test_thread_keys_that_could_build_a_path_are_refused(bad_thread, tmp_path):
         ("website", 'https://x.org/"onmouseover=alert(1)', "website"),
         ("website", "https://x.org/" + "a" * 200, "longer than 200"),
         ("avatar", "not-hex", "avatar"),
+        ("contributor", "ada@example.org", "contributor"),
+        ("contributor", "0123456789ABCDEF", "contributor"),
+        ("contributor", "0123456789abcdef0", "contributor"),
         ("date", datetime(2026, 1, 1), "time zone"),
         ("parent", "c1", "reply to itself"),
     ],

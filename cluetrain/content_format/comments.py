@@ -9,11 +9,13 @@ Example::
     Date: 2026-05-01T12:00:00+00:00
     Website: https://example.org/
     Avatar: 3f9a0c1d2e4b5a69
+    Contributor: 9b1e0c4d7a2f5e38
     Source: web
 
     The Markdown body, kept verbatim.
 
-There is no field for e-mail or IP addresses: personal data cannot reach content/.
+There is no field for e-mail or IP addresses: personal data cannot reach content/. The optional
+``Contributor`` is a keyed hash of an address its owner confirmed (never the address itself).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from .documents import (
 
 COMMENTS_DIR = "comments"
 AVATAR_PATTERN = re.compile(r"[0-9a-f]{16,64}")
+CONTRIBUTOR_PATTERN = re.compile(r"[0-9a-f]{16}")
 
 
 class CommentSource(enum.StrEnum):
@@ -66,6 +69,7 @@ class Comment:
     website: str | None = None
     avatar: str | None = None
     source: CommentSource = CommentSource.WEB
+    contributor: str | None = None  # community: the public key of a verified commenter
 
     def __post_init__(self) -> None:
         validate_id(self.id)
@@ -82,11 +86,13 @@ class Comment:
             validate_website(self.website)
         if self.avatar is not None and not AVATAR_PATTERN.fullmatch(self.avatar):
             raise ContentFormatError("avatar must be 16 to 64 lowercase hex digits")
+        if self.contributor is not None and not CONTRIBUTOR_PATTERN.fullmatch(self.contributor):
+            raise ContentFormatError("contributor must be 16 lowercase hex digits")
         if not isinstance(self.source, CommentSource):
             raise ContentFormatError(f"source must be one of {choices(CommentSource)}")
 
 
-_COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Source")
+_COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Contributor", "Source")
 _REQUIRED_COMMENT_KEYS = ("Id", "Thread", "Author", "Date")
 
 
@@ -100,6 +106,8 @@ def dumps_comment(comment: Comment) -> str:
         fields.append(("Website", comment.website))
     if comment.avatar:
         fields.append(("Avatar", comment.avatar))
+    if comment.contributor:
+        fields.append(("Contributor", comment.contributor))
     fields.append(("Source", comment.source.value))
     return dump_document(fields, comment.body)
 
@@ -129,6 +137,7 @@ def loads_comment(text: str) -> Comment:
         website=fields.get("Website"),
         avatar=fields.get("Avatar"),
         source=source,
+        contributor=fields.get("Contributor"),
         body=body,
     )
 

@@ -27,6 +27,7 @@ class FakeHistory:
     duplicate: bool = False
     known: bool = False
     ban: str | None = None
+    confirmed: bool = False
 
     def seconds_since_last(self, *, ip, email):
         return self.last
@@ -42,6 +43,9 @@ class FakeHistory:
 
     def ban_matching(self, *, ip, email):
         return self.ban
+
+    def is_confirmed_email(self, email):
+        return self.confirmed
 
 
 def decide(candidate=BASE, rules=QUIET, **history):
@@ -215,3 +219,27 @@ def test_disallowed_words_are_rejected_with_a_reason(make_app):
     client = make_app(rules='[reject]\nwords = ["viagra"]\n[spam]\nmin_fill_seconds = 0\n').test_client()
     body = client.post("/api/comments", json=comment_json(body="cheap v<b>ia</b>gra")).get_json()
     assert body["status"] == "not_published" and "does not accept" in body["reason"]
+
+
+def test_confirmed_email_without_proof_is_held_even_for_known_authors_and_staff():
+    rules = replace(QUIET, approve_known_authors=True, staff_domains=("example.org",))
+    decision = decide(rules=rules, known=True, confirmed=True)
+    assert (decision.action, decision.rule) == (Action.HOLD, "unproven_identity")
+    assert decide(rules=rules, known=True).rule == "staff"  # an unconfirmed address: as before
+
+
+def test_proof_approves_under_the_confirmed_name_only():
+    proven = replace(BASE, proven_email=BASE.email.lower(), proven_name=BASE.author)
+    assert decide(proven, confirmed=True).rule == "verified"
+    renamed = replace(proven, proven_name="Someone Else")
+    assert decide(renamed, confirmed=True).rule == "default"  # proved the address, not the name: not held either
+    assert decide(proven, rules=replace(QUIET, hold_all=True), confirmed=True).rule == "hold_all"
+
+
+def test_known_author_does_not_trust_a_typed_confirmed_address():
+    from comments_service.guard import known_author
+
+    rules = replace(QUIET, approve_known_authors=True)
+    assert known_author(BASE, rules, FakeHistory(known=True, confirmed=True)) is None
+    proven = replace(BASE, proven_email=BASE.email.lower(), proven_name="x")
+    assert known_author(proven, rules, FakeHistory(known=True, confirmed=True)).rule == "known_author"
