@@ -5,31 +5,16 @@ from __future__ import annotations
 import heapq
 import json
 import os
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from feedgenerator import Atom1Feed
 from pelican import signals
 
+from cluetrain.atom import EPOCH, ReproducibleAtom
 from cluetrain.output_files import replace_file, wanted
 
 MANIFEST_VERSION = 1
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-class _Atom(Atom1Feed):
-    """An Atom feed whose <updated> never depends on the clock, so builds are reproducible."""
-
-    def __init__(self, *args: Any, fallback_date: datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fallback_date = fallback_date
-
-    def latest_post_date(self) -> datetime:
-        dates = [item["pubdate"] for item in self.items if item.get("pubdate")]
-        return max(dates, default=self.fallback_date)
-
-
 class _OutputGenerator:
     """Shared constructor and file writing for our small output-only generators."""
 
@@ -55,8 +40,8 @@ class _OutputGenerator:
 class CommentFeedsGenerator(_OutputGenerator):
     """Writes an Atom feed per thread and one for all comments."""
 
-    def _feed(self, title: str, link: str, feed_path: str, fallback: datetime) -> _Atom:
-        return _Atom(
+    def _feed(self, title: str, link: str, feed_path: str, fallback: datetime) -> ReproducibleAtom:
+        return ReproducibleAtom(
             title=title,
             link=link,
             description="",
@@ -65,7 +50,7 @@ class CommentFeedsGenerator(_OutputGenerator):
             fallback_date=fallback,
         )
 
-    def _add(self, feed: _Atom, content: Any, node: Any) -> None:
+    def _add(self, feed: ReproducibleAtom, content: Any, node: Any) -> None:
         link = f"{self.absolute_url(content.url)}#{node.anchor}"
         feed.add_item(
             title=f"{node.author} on “{content.title}”",
