@@ -1,0 +1,136 @@
+"""Comment submissions per second and latency under gunicorn (2 workers): our service against Isso 0.14.
+
+    uv run python benchmarks/submission_benchmark.py                      # 2,000 per level, c = 1, 8, 32
+    uv run python benchmarks/submission_benchmark.py --requests 300       # quick
+
+Both servers run on 127.0.0.1 in the same run, `gunicorn -w 2` (sync workers), each with its own
+SQLite database and moderation on: ours with the packaged default rules file, Isso with
+`[moderation] enabled = true` and its guard on. Each request is a new visitor: a distinct
+X-Forwarded-For address (its own /24, as Isso anonymizes to /24), trusted by both servers
+(TRUSTED_PROXIES=1; Isso `trusted-proxies = 127.0.0.1`), and a distinct body, so the per-IP
+flood and rate limits and the duplicate rule see ordinary traffic instead of refusing it.
+Afterwards the rows in both databases are counted against the acknowledged answers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import service_bench as sb  # noqa: E402
+
+ROOT = sb.WORK / "submissions"
+THREAD = "bench"
+
+
+def body_text(i: int) -> str:
+    return f"Comment number {i}: the funnel chart in this post matches what we see after the release."
+
+
+def ours_request(offset: int):
+    def make(i: int):
+        n = offset + i
+        body = sb.json_body({"thread": THREAD, "author": f"Reader {n}", "email": f"reader{n}@example.org",
+                             "body": body_text(n)})
+        return "POST", "/api/comments", body, {"Content-Type": "application/json", "Accept": "application/json",
+                                               "X-Forwarded-For": sb.visitor_ip(n)}
+    return make
+
+
+def isso_request(offset: int):
+    def make(i: int):
+        n = offset + i
+        body = sb.json_body({"text": body_text(n), "author": f"Reader {n}", "email": f"reader{n}@example.org",
+                             "title": "Benchmark post"})
+        return "POST", f"/new?uri=%2F{THREAD}%2F", body, {"Content-Type": "application/json",
+                                                          "X-Forwarded-For": sb.visitor_ip(n)}
+    return make
+
+
+def count_rows(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT count(*) FROM comments").fetchone()[0]
+
+
+def measure(name: str, port: int, pid: int, make_factory, ok_codes: set[int], levels: list[int],
+            requests: int, warmup: int, max_seconds: float) -> tuple[list[list[str]], int]:
+    rows, acknowledged, offset = [], 0, 0
+    warm = sb.run_load(port, make_factory(offset), total=warmup, concurrency=4, max_seconds=max_seconds)
+    acknowledged += sum(n for code, n in warm.statuses.items() if code in ok_codes)
+    offset += warmup
+    for level in levels:
+        result = sb.run_load(port, make_factory(offset), total=requests, concurrency=level, max_seconds=max_seconds,
+                             server_pid=pid)
+        offset += requests
+        ok = sum(n for code, n in result.statuses.items() if code in ok_codes)
+        acknowledged += ok
+        other = {code: n for code, n in result.statuses.items() if code not in ok_codes}
+        rows.append([name, str(level), f"{result.count}", f"{ok / result.wall:.0f}",
+                     f"{result.percentile(50) * 1000:.0f}", f"{result.percentile(99) * 1000:.0f}",
+                     f"{result.cpu / max(result.count, 1) * 1000:.1f}",
+                     ", ".join(f"{c}×{n}" for c, n in sorted(other.items())) + ", ".join(
+                         f"{e}×{n}" for e, n in result.errors.items()) or "—"])
+        print(f"  {name} c={level}: {ok / result.wall:.0f}/s p99 {result.percentile(99) * 1000:.0f} ms", flush=True)
+        time.sleep(1)
+    return rows, acknowledged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=2000, help="requests per concurrency level")
+    parser.add_argument("--levels", default="1,8,32", help="concurrency levels")
+    parser.add_argument("--warmup", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--max-seconds", type=float, default=120.0, help="bound on each level's duration")
+    parser.add_argument("--only", choices=("ours", "isso"), help="run one side only")
+    args = parser.parse_args()
+    levels = [int(x) for x in args.levels.split(",")]
+    print(f"load average before: {sb.load_average()}", flush=True)
+
+    rows, stored = [], {}
+    if args.only != "isso":
+        project = sb.make_project(ROOT / "ours", THREAD)
+        port = sb.free_port()
+        print("building the site for our service ...", flush=True)
+        sb.build_site(project, f"http://127.0.0.1:{port}")
+        process = sb.start_ours(project, port, args.workers, TRUSTED_PROXIES="1",
+                                PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0")
+        try:
+            ours_rows, ours_ack = measure("ours", port, process.pid, ours_request, {201, 202}, levels,
+                                          args.requests, args.warmup, args.max_seconds)
+        finally:
+            sb.stop(process)
+        rows += ours_rows
+        stored["ours"] = (ours_ack, count_rows(project / "instance" / "comments.sqlite3"))
+
+    if args.only != "ours":
+        root = ROOT / "isso"
+        if root.exists():
+            import shutil
+            shutil.rmtree(root)
+        port = sb.free_port()
+        process = sb.start_isso(root, port, f"http://127.0.0.1:{port}/", moderation=True, workers=args.workers)
+        try:
+            isso_rows, isso_ack = measure("Isso 0.14", port, process.pid, isso_request, {201, 202}, levels,
+                                          args.requests, args.warmup, args.max_seconds)
+        finally:
+            sb.stop(process)
+        rows += isso_rows
+        stored["Isso 0.14"] = (isso_ack, count_rows(root / "comments.db"))
+
+    print()
+    sb.print_table(["server", "concurrency", "requests", "acknowledged/s", "p50 ms", "p99 ms",
+                    "server CPU ms/req", "other answers"], rows)
+    print()
+    sb.print_table(["server", "acknowledged (incl. warm-up)", "rows stored"],
+                   [[name, str(ack), str(n)] for name, (ack, n) in stored.items()])
+    print(f"\nload average after: {sb.load_average()}")
+
+
+if __name__ == "__main__":
+    main()
