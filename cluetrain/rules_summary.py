@@ -93,12 +93,19 @@ def rules_in_force(document: dict[str, dict[str, Any]]) -> list[RuleInForce]:
     if hold.get("max_links"):
         lines.append(RuleInForce("max_links", Outcome.HELD,
                                  f"Comments with {hold['max_links']} or more links wait for a moderator."))
+    # Verified identity is not configurable: it is always in force (comments_service.guard).
+    lines.append(RuleInForce("unproven_identity", Outcome.HELD,
+                             "Comments using an e-mail address its owner has confirmed wait for a moderator unless "
+                             "they come from a device the owner confirmed it on."))
     if approve.get("addresses") or approve.get("domains"):
         lines.append(RuleInForce("staff", Outcome.APPROVED, "Comments from the team's own addresses appear at once."))
+    lines.append(RuleInForce("verified", Outcome.APPROVED,
+                             "Once you confirm your e-mail address by the link we send, your comments under that "
+                             "name appear at once from each device you confirmed it on."))
     if approve.get("known_authors"):
         lines.append(RuleInForce("known_author", Outcome.APPROVED,
                                  "Once a moderator has approved one of your comments, the next ones you send with "
-                                 "the same name and confirmed e-mail appear at once."))
+                                 "the same name and e-mail appear at once."))
     default = document.get("default", {}).get("action", "hold")
     lines.append(RuleInForce("default", Outcome.APPROVED if default == "approve" else Outcome.HELD,
                              "Anything else appears at once." if default == "approve"

@@ -147,4 +147,5 @@ def test_packaged_rules_summary_matches_the_service_defaults():
 
     assert load_rules(PACKAGED_RULES_FILE) == RuleSet()
     keys = [rule.rule for rule in rules_in_force(load_rules_document())]
-    assert keys == ["duplicate", "flood", "rate_limit", "fill_time", "max_links", "known_author", "default"]
+    assert keys == ["duplicate", "flood", "rate_limit", "fill_time", "max_links", "unproven_identity", "verified",
+                    "known_author", "default"]
