@@ -6,14 +6,12 @@ output, so an incremental update can re-run them and pay only for the outputs it
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cluetrain.content_format import TEMP_SUFFIX
+from cluetrain.content_format import atomic_write
 
 # Where an incremental update puts its selection in the Pelican context; absent in full builds.
 SELECTION_CONTEXT_KEY = "cluetrain_output_selection"
@@ -45,22 +43,9 @@ def wanted(context: Mapping[str, Any], relative: str) -> bool:
 
 
 def replace_file(path: Path, data: bytes) -> bool:
-    """Write ``data`` via a temp file and ``os.replace`` (readers never see half a page); False if unchanged.
+    """Write an output file atomically (readers never see half a page); False if unchanged.
 
     No fsync, unlike content/ writes: output/ can always be rebuilt from content/, and a
     build writes thousands of files.
     """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}{TEMP_SUFFIX}")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return True
+    return atomic_write(path, data, durable=False)

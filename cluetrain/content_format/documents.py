@@ -153,8 +153,12 @@ def confined(base: Path, relative: Path) -> Path:
     return target
 
 
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` via a synced temp file and ``os.replace``; False if unchanged."""
+def atomic_write(path: Path, data: bytes, *, durable: bool = True) -> bool:
+    """Write ``data`` to ``path`` via a temp file and ``os.replace``; False if unchanged.
+
+    ``durable`` also fsyncs the file and its folder: what content/ holds must survive a crash;
+    output/ can be rebuilt from it, so its thousands of files skip that cost.
+    """
     try:
         if path.read_bytes() == data:
             return False
@@ -165,13 +169,15 @@ def atomic_write(path: Path, data: bytes) -> bool:
     try:
         with open(tmp, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
     return True
 
 
