@@ -80,11 +80,16 @@ def test_body_is_kept_verbatim_and_never_read_as_metadata(body):
     minutes=st.integers(min_value=-10**6, max_value=10**6),
     offset=st.integers(min_value=-12 * 60, max_value=14 * 60),
     contributor=st.none() | st.from_regex(r"[0-9a-f]{16}", fullmatch=True),
+    helpful=st.booleans(),
+    rewarded=st.none() | st.text(min_size=1, max_size=60).filter(
+        lambda s: s.strip() and not FORBIDDEN_CHARACTERS.search(s) and "\n" not in s and "\r" not in s),
 )
-def test_any_valid_comment_round_trips_exactly(author, body, website, minutes, offset, contributor):
+def test_any_valid_comment_round_trips_exactly(author, body, website, minutes, offset, contributor, helpful,
+                                               rewarded):
     tz = timezone(timedelta(minutes=offset))
     comment = make(author=author, body=body, website=website, date=(WHEN + timedelta(minutes=minutes)).astimezone(tz),
-                   parent="c0", avatar="0123456789abcdef", source=CommentSource.API, contributor=contributor)
+                   parent="c0", avatar="0123456789abcdef", source=CommentSource.API, contributor=contributor,
+                   helpful=helpful, rewarded=rewarded)
     assert loads_comment(dumps_comment(comment)) == comment
 
 
@@ -119,6 +124,8 @@ def test_thread_keys_that_could_build_a_path_are_refused(bad_thread, tmp_path):
         ("contributor", "ada@example.org", "contributor"),
         ("contributor", "0123456789ABCDEF", "contributor"),
         ("contributor", "0123456789abcdef0", "contributor"),
+        ("rewarded", "x" * 61, "rewarded is longer"),
+        ("rewarded", "two\nlines", "rewarded"),
         ("date", datetime(2026, 1, 1), "time zone"),
         ("parent", "c1", "reply to itself"),
     ],

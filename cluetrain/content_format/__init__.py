@@ -8,6 +8,7 @@ from .comments import (
     AVATAR_PATTERN,
     COMMENTS_DIR,
     CONTRIBUTOR_PATTERN,
+    MAX_REWARD_LENGTH,
     Comment,
     CommentSource,
     comment_path,
@@ -78,6 +79,7 @@ from .feedback_files import (
 
 __all__ = [
     "AVATAR_PATTERN", "COMMENTS_DIR", "CONTRIBUTOR_PATTERN", "FORBIDDEN_CHARACTERS", "ID_PATTERN", "MAX_AUTHOR_LENGTH",
+    "MAX_REWARD_LENGTH",
     "MAX_BODY_LENGTH", "MAX_WEBSITE_LENGTH", "TEMP_SUFFIX", "THREAD_PATTERN", "WEBSITE_PATTERN",
     "Comment", "CommentSource", "ContentFormatError", "atomic_write", "comment_path", "decode_value",
     "dump_document", "dumps_comment", "encode_value", "iter_comment_files", "load_comments",

@@ -11,6 +11,8 @@ Example::
     Avatar: 3f9a0c1d2e4b5a69
     Contributor: 9b1e0c4d7a2f5e38
     Source: web
+    Helpful: true
+    Rewarded: Conference ticket
 
     The Markdown body, kept verbatim.
 
@@ -46,6 +48,7 @@ from .documents import (
 COMMENTS_DIR = "comments"
 AVATAR_PATTERN = re.compile(r"[0-9a-f]{16,64}")
 CONTRIBUTOR_PATTERN = re.compile(r"[0-9a-f]{16}")
+MAX_REWARD_LENGTH = 60
 
 
 class CommentSource(enum.StrEnum):
@@ -70,6 +73,8 @@ class Comment:
     avatar: str | None = None
     source: CommentSource = CommentSource.WEB
     contributor: str | None = None  # community: the public key of a verified commenter
+    helpful: bool = False  # community: a moderator marked this answer as helpful
+    rewarded: str | None = None  # community: an evangelist rewarded it (a short label, e.g. "T-shirt")
 
     def __post_init__(self) -> None:
         validate_id(self.id)
@@ -88,11 +93,18 @@ class Comment:
             raise ContentFormatError("avatar must be 16 to 64 lowercase hex digits")
         if self.contributor is not None and not CONTRIBUTOR_PATTERN.fullmatch(self.contributor):
             raise ContentFormatError("contributor must be 16 lowercase hex digits")
+        if not isinstance(self.helpful, bool):
+            raise ContentFormatError("helpful must be true or false")
+        if self.rewarded is not None:
+            check_text(self.rewarded, "rewarded", MAX_REWARD_LENGTH, required=True)
+            if "\n" in self.rewarded or "\r" in self.rewarded:
+                raise ContentFormatError("rewarded must be one line")
         if not isinstance(self.source, CommentSource):
             raise ContentFormatError(f"source must be one of {choices(CommentSource)}")
 
 
-_COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Contributor", "Source")
+_COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Contributor", "Source", "Helpful",
+                 "Rewarded")
 _REQUIRED_COMMENT_KEYS = ("Id", "Thread", "Author", "Date")
 
 
@@ -109,6 +121,10 @@ def dumps_comment(comment: Comment) -> str:
     if comment.contributor:
         fields.append(("Contributor", comment.contributor))
     fields.append(("Source", comment.source.value))
+    if comment.helpful:
+        fields.append(("Helpful", "true"))
+    if comment.rewarded:
+        fields.append(("Rewarded", comment.rewarded))
     return dump_document(fields, comment.body)
 
 
@@ -128,6 +144,8 @@ def loads_comment(text: str) -> Comment:
         raise ContentFormatError(
             f"Source {fields['Source']!r} is not one of {choices(CommentSource)}"
         ) from exc
+    if fields.get("Helpful", "true") != "true":
+        raise ContentFormatError(f"Helpful {fields['Helpful']!r} must be true (or left out)")
     return Comment(
         id=fields["Id"],
         thread=fields["Thread"],
@@ -138,6 +156,8 @@ def loads_comment(text: str) -> Comment:
         avatar=fields.get("Avatar"),
         source=source,
         contributor=fields.get("Contributor"),
+        helpful="Helpful" in fields,
+        rewarded=fields.get("Rewarded"),
         body=body,
     )
 
