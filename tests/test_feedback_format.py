@@ -78,8 +78,10 @@ def test_full_item_round_trips_and_reads_as_documented():
         status="planned", votes=42, tags=("Dashboard", "self-hosting"),
         history=(StatusChange("new", WHEN), StatusChange("planned", WHEN + timedelta(days=2), "Priya")),
         answer=Answer("Yes.\n\nSoon *enough*.", "Priya", WHEN + timedelta(days=2)),
+        contributor="0123456789abcdef",
     )
     text = dumps_feedback(item)
+    assert "\nContributor: 0123456789abcdef\n" in text
     assert text.startswith("Id: 7\nSlug: dark-mode\nKind: idea\nStatus: planned\n")
     assert 'Tags: ["Dashboard", "self-hosting"]\n' in text
     assert 'Answer: "Yes.\\n\\nSoon *enough*."\n' in text
@@ -212,3 +214,9 @@ def test_merging_moves_comments_between_threads_and_can_run_twice(tmp_path: Path
     assert list(threads) == ["feedback-1"]
     assert threads["feedback-1"][0] == replace(first, thread="feedback-1")
     assert not (tmp_path / "comments" / "feedback-2").exists()
+
+
+@pytest.mark.parametrize("key", ["ada@example.org", "0123456789ABCDEF", "0123"])
+def test_contributor_must_be_a_key_never_an_address(key):
+    with pytest.raises(ContentFormatError, match="contributor"):
+        make(contributor=key)

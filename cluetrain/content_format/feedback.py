@@ -35,6 +35,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from .documents import MAX_AUTHOR_LENGTH, MAX_BODY_LENGTH, ContentFormatError, check_text, choices
+from .comments import CONTRIBUTOR_PATTERN
 
 FEEDBACK_DIR = "feedback"
 FEEDBACK_ID_PATTERN = re.compile(r"[1-9][0-9]{0,9}")
@@ -211,6 +212,7 @@ class FeedbackItem:
     history: tuple[StatusChange, ...] = ()
     merged_into: int | None = None
     answer: Answer | None = None
+    contributor: str | None = None  # community: the filer's public key, only for a verified address
 
     def __post_init__(self) -> None:
         validate_feedback_id(self.id)
@@ -236,6 +238,8 @@ class FeedbackItem:
             raise ContentFormatError("History must be in date order")
         if self.merged_into is not None and validate_feedback_id(self.merged_into) == self.id:
             raise ContentFormatError("an item cannot be merged into itself")
+        if self.contributor is not None and not CONTRIBUTOR_PATTERN.fullmatch(self.contributor):
+            raise ContentFormatError("contributor must be 16 lowercase hex digits")
 
     @property
     def thread_key(self) -> str:

@@ -32,7 +32,7 @@ from .feedback import (
 )
 
 _KEYS = ("Id", "Slug", "Kind", "Status", "Title", "Author", "Date", "Votes", "Tags", "History", "Merged-Into",
-         "Answer-By", "Answer-Date", "Answer")
+         "Contributor", "Answer-By", "Answer-Date", "Answer")
 _REQUIRED = ("Id", "Slug", "Kind", "Status", "Title", "Author", "Date")
 _ANSWER_KEYS = ("Answer-By", "Answer-Date", "Answer")
 
@@ -55,6 +55,8 @@ def dumps_feedback(item: FeedbackItem) -> str:
         fields.append(("History", _json(entries)))
     if item.merged_into is not None:
         fields.append(("Merged-Into", str(item.merged_into)))
+    if item.contributor:
+        fields.append(("Contributor", item.contributor))
     if item.answer is not None:
         fields += [("Answer-By", item.answer.author), ("Answer-Date", item.answer.date.isoformat()),
                    ("Answer", item.answer.body)]
@@ -131,6 +133,7 @@ def loads_feedback(text: str) -> FeedbackItem:
         history=_history(fields["History"]) if "History" in fields else (),
         merged_into=_integer(fields["Merged-Into"], "Merged-Into") if "Merged-Into" in fields else None,
         answer=_answer(fields),
+        contributor=fields.get("Contributor"),
     )
 
 
