@@ -112,8 +112,12 @@ def build_site(project: Path, site_url: str) -> None:
                    cwd=project, env=cluetrain_env(project), check=True, timeout=600)
 
 
-def start_ours(project: Path, port: int, workers: int = 2, **settings: str) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+def gunicorn_options(workers: int, threads: int) -> list[str]:
+    return ["-w", str(workers)] + (["--threads", str(threads)] if threads > 1 else [])
+
+
+def start_ours(project: Path, port: int, workers: int = 2, threads: int = 1, **settings: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", *gunicorn_options(workers, threads), "-b", f"127.0.0.1:{port}",
                "--log-level", "warning", "cluetrain.cli:wsgi_app()"]
     env = cluetrain_env(project, SITE_URL=f"http://127.0.0.1:{port}", **settings)
     log = project / "gunicorn.log"
@@ -157,7 +161,8 @@ algorithm = pbkdf2
 """
 
 
-def start_isso(root: Path, port: int, site_host: str, *, moderation: bool, workers: int = 2) -> subprocess.Popen:
+def start_isso(root: Path, port: int, site_host: str, *, moderation: bool, workers: int = 2,
+               threads: int = 1) -> subprocess.Popen:
     """Isso 0.14 under gunicorn with its own config; ``site_host`` serves the pages it checks."""
     bin_dir = ensure_isso()
     root.mkdir(parents=True, exist_ok=True)
@@ -166,7 +171,7 @@ def start_isso(root: Path, port: int, site_host: str, *, moderation: bool, worke
                                          moderation="true" if moderation else "false"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env |= {"ISSO_SETTINGS": str(config), "PATH": f"{bin_dir}:{env.get('PATH', '')}"}
-    command = [str(bin_dir / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+    command = [str(bin_dir / "gunicorn"), *gunicorn_options(workers, threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                "--preload", "isso.run"]
     log = root / "gunicorn.log"
     process = start(command, cwd=root, env=env, log=log)
@@ -228,6 +233,7 @@ class Result:
     errors: Counter = field(default_factory=Counter)
     wall: float = 0.0
     cpu: float = 0.0  # server CPU seconds over the run
+    client_cpu: float = 0.0  # this (load-generating) process's CPU seconds over the run
 
     @property
     def count(self) -> int:
@@ -280,11 +286,13 @@ def run_load(port: int, make_request, *, total: int, concurrency: int, max_secon
                 result.statuses[response.status] += 1
 
     cpu_before = tree_cpu_seconds(server_pid) if server_pid else 0.0
+    client_before = time.process_time()
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
         for _ in range(concurrency):
             pool.submit(worker)
     result.wall = time.perf_counter() - started
+    result.client_cpu = time.process_time() - client_before
     if server_pid:
         result.cpu = tree_cpu_seconds(server_pid) - cpu_before
     return result

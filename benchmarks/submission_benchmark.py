@@ -73,6 +73,7 @@ def measure(name: str, port: int, pid: int, make_factory, ok_codes: set[int], le
         rows.append([name, str(level), f"{result.count}", f"{ok / result.wall:.0f}",
                      f"{result.percentile(50) * 1000:.0f}", f"{result.percentile(99) * 1000:.0f}",
                      f"{result.cpu / max(result.count, 1) * 1000:.1f}",
+                     f"{result.client_cpu / max(result.count, 1) * 1000:.1f}",
                      ", ".join(f"{c}×{n}" for c, n in sorted(other.items())) + ", ".join(
                          f"{e}×{n}" for e, n in result.errors.items()) or "—"])
         print(f"  {name} c={level}: {ok / result.wall:.0f}/s p99 {result.percentile(99) * 1000:.0f} ms", flush=True)
@@ -85,12 +86,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="requests per concurrency level")
     parser.add_argument("--levels", default="1,8,32", help="concurrency levels")
     parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (processes)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (>1: gthread)")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="bound on each level's duration")
     parser.add_argument("--only", choices=("ours", "isso"), help="run one side only")
     args = parser.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
-    print(f"load average before: {sb.load_average()}", flush=True)
+    print(f"load average before: {sb.load_average()}; gunicorn -w {args.workers}"
+          + (f" --threads {args.threads}" if args.threads > 1 else ""), flush=True)
 
     rows, stored = [], {}
     if args.only != "isso":
@@ -98,7 +101,7 @@ def main() -> None:
         port = sb.free_port()
         print("building the site for our service ...", flush=True)
         sb.build_site(project, f"http://127.0.0.1:{port}")
-        process = sb.start_ours(project, port, args.workers, TRUSTED_PROXIES="1",
+        process = sb.start_ours(project, port, args.workers, args.threads, TRUSTED_PROXIES="1",
                                 PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0")
         try:
             ours_rows, ours_ack = measure("ours", port, process.pid, ours_request, {201, 202}, levels,
@@ -114,7 +117,8 @@ def main() -> None:
             import shutil
             shutil.rmtree(root)
         port = sb.free_port()
-        process = sb.start_isso(root, port, f"http://127.0.0.1:{port}/", moderation=True, workers=args.workers)
+        process = sb.start_isso(root, port, f"http://127.0.0.1:{port}/", moderation=True, workers=args.workers,
+                                threads=args.threads)
         try:
             isso_rows, isso_ack = measure("Isso 0.14", port, process.pid, isso_request, {201, 202}, levels,
                                           args.requests, args.warmup, args.max_seconds)
@@ -125,7 +129,7 @@ def main() -> None:
 
     print()
     sb.print_table(["server", "concurrency", "requests", "acknowledged/s", "p50 ms", "p99 ms",
-                    "server CPU ms/req", "other answers"], rows)
+                    "server CPU ms/req", "client CPU ms/req", "other answers"], rows)
     print()
     sb.print_table(["server", "acknowledged (incl. warm-up)", "rows stored"],
                    [[name, str(ack), str(n)] for name, (ack, n) in stored.items()])
