@@ -2,10 +2,15 @@
 
     uv run python benchmarks/submission_profile.py            # 500 submissions after 50 warm-up
     uv run python benchmarks/submission_profile.py -n 200 --top 40
+    uv run python benchmarks/submission_profile.py --concurrency 8 -n 800   # time waiting for the write lock
 
 The app is created exactly as `cluetrain.cli:wsgi_app()` does, over the built project of
 submission_benchmark.py (built here if missing), with the same settings (TRUSTED_PROXIES=1, default
 rules); requests go through Flask's test client, one visitor address each.
+
+With --concurrency N, N threads submit at once (no profiler) and the script reports how long each
+submission waited in `BEGIN IMMEDIATE` (SQLite's write lock, taken by each connection's busy
+handler, which sleeps and retries) against its whole time.
 """
 
 from __future__ import annotations
@@ -26,10 +31,53 @@ from submission_benchmark import THREAD, body_text  # noqa: E402
 ROOT = sb.WORK / "profile"
 
 
+def lock_waits(post, total: int, concurrency: int) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    local = threading.local()
+    waits: list[float] = []
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def before(conn, cursor, statement, *rest):  # noqa: ARG001
+        if statement.startswith("BEGIN IMMEDIATE"):
+            local.started = time.perf_counter()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def after(conn, cursor, statement, *rest):  # noqa: ARG001
+        if statement.startswith("BEGIN IMMEDIATE"):
+            local.wait = getattr(local, "wait", 0.0) + time.perf_counter() - local.started
+
+    samples: list[tuple[float, float]] = []
+
+    def one(n: int) -> None:
+        local.wait = 0.0
+        started = time.perf_counter()
+        post(n)
+        samples.append((time.perf_counter() - started, local.wait))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(one, range(50, 50 + total)))
+    wall = time.perf_counter() - started
+    samples.sort()
+    pick = lambda p: samples[min(len(samples) - 1, int(p / 100 * (len(samples) - 1)))]  # noqa: E731
+    print(f"{total} submissions, {concurrency} threads in one process: {total / wall:.0f}/s")
+    print("percentile | submission ms | of which waiting in BEGIN IMMEDIATE ms")
+    for p in (50, 90, 99, 100):
+        whole, wait = pick(p)
+        print(f"p{p} | {whole * 1000:.1f} | {wait * 1000:.1f}")
+    print(f"mean share of time waiting for the write lock: {sum(w for _, w in samples) / sum(t for t, _ in samples):.0%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--concurrency", type=int, default=0, help="threads submitting at once; 0: profile")
     args = parser.parse_args()
     project = sb.make_project(ROOT / "ours", THREAD)
     sb.build_site(project, "http://127.0.0.1:8000")
@@ -50,6 +98,9 @@ def main() -> None:
 
     for n in range(50):
         post(n)
+    if args.concurrency:
+        lock_waits(post, args.n, args.concurrency)
+        return
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()
