@@ -140,21 +140,36 @@ def _resident_builder(project: Path, overrides: dict):
 
 def _create_service(project: Path, overrides: dict, service_config: dict | None = None):
     """The service app for ``project`` with a resident incremental builder; config errors become CLI errors."""
-    from comments_service import ConfigError, create_app
+    import os
 
-    builder = _resident_builder(project, overrides)
+    from comments_service import ConfigError, create_app
+    from comments_service.config import load_settings
+
+    config = {"PROJECT_ROOT": str(project), **(service_config or {})}
     try:
-        return create_app({"PROJECT_ROOT": str(project), **(service_config or {})}, builder=builder)
+        embedded = load_settings(project / "instance", os.environ, config)["EMBEDDED_BUILDER"]
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
+    # Off: a separate `cluetrain builder` builds the site (see README "Production").
+    builder = _resident_builder(project, overrides) if embedded else None
+    try:
+        return create_app(config, builder=builder)
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
 
 
 def wsgi_app():
-    """The service with its site builder, for gunicorn: `gunicorn -w 1 --threads 8 'cluetrain.cli:wsgi_app()'`."""
+    """The service for gunicorn, with a site builder unless ``EMBEDDED_BUILDER`` is off (see README "Production")."""
+    import os
+
     from comments_service import create_app
+    from comments_service.config import load_settings
 
     project = Path.cwd()
-    return create_app({"PROJECT_ROOT": str(project)}, builder=SiteBuilder(project))
+    settings = load_settings(project / "instance", os.environ, {"PROJECT_ROOT": str(project)})
+    # Off: several workers start no builder; the one `cluetrain builder` process builds for all of them.
+    builder = SiteBuilder(project) if settings["EMBEDDED_BUILDER"] else None
+    return create_app({"PROJECT_ROOT": str(project)}, builder=builder)
 
 
 def _serve(app, host: str, port: int, banner: str) -> None:
@@ -205,6 +220,25 @@ def demo(project: Path, host: str, port: int) -> None:
         set_password(session, "demo", password)
     _serve(app, host, port, f"Serving the sample site on [bold]{siteurl}/[/bold] (Ctrl-C to stop)\n"
                             f"Moderate at {siteurl}/moderate/ as [bold]demo[/bold] / [bold]{password}[/bold]")
+
+
+@main.command("builder")
+@click.option("--site-url", help="Build with this SITEURL instead of pelicanconf.py's (e.g. https://blog.example.com).")
+@click.pass_obj
+def builder_command(project: Path, site_url: str | None) -> None:
+    """Build the site for service workers that run without one (only one builder is active at a time)."""
+    import logging
+
+    from comments_service import ConfigError
+    from cluetrain.builder_process import run_builder
+    from cluetrain.incremental import IncrementalBuilder
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    overrides = _site_overrides(site_url.rstrip("/") if site_url else None)
+    try:
+        run_builder(project, lambda: IncrementalBuilder(project, overrides))
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from exc
 
 
 def _database(project: Path):

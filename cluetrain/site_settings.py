@@ -86,6 +86,17 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
                 "folder; must name the service's `RULES_FILE`. Empty: the packaged `comments_service/rules.toml`"),
     SiteSetting("COMMUNITY_MODERATION_STATS", (str,), "stats/moderation.json",
                 "the monthly moderation counts the service exports, relative to `PATH` (`None`: not shown)", nullable=True),
+    SiteSetting("COMMUNITY_CONTRIBUTOR_POINTS", (dict,),
+                {"comment": 1, "feedback": 2, "done": 5, "vote": 1, "helpful": 5},
+                "points on the contributors page (`contributors/`) for each approved comment, feedback item filed, "
+                "item filed that reached a `COMMUNITY_DONE_STATUSES` status, vote those items received, and comment "
+                "a moderator marked helpful; only people with a confirmed e-mail (a `Contributor` key) are ranked"),
+    SiteSetting("COMMUNITY_CONTRIBUTOR_LEVELS", (tuple, list),
+                ((0, "Newcomer"), (10, "Regular"), (50, "Expert"), (200, "Champion")),
+                "(points, name) pairs at rising points; a contributor's level is the highest reached, shown on the "
+                "contributors page and as a badge beside their name in threads"),
+    SiteSetting("COMMUNITY_DONE_STATUSES", (tuple, list), ("done",),
+                "feedback statuses that count as done for the contributors page's `done` points"),
 )
 
 

@@ -62,6 +62,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PUBLISH_POLL_SECONDS", float, 5.0, "how often the background publisher re-checks the outbox (0: only at start and on actions)"),
     Setting("REBUILD_DELAY_SECONDS", float, 0.2, "how long the rebuild worker waits to gather a burst of changes into one build"),
     Setting("REBUILD_RETRY_SECONDS", float, 10.0, "how long after a failed build the worker tries again"),
+    Setting("EMBEDDED_BUILDER", bool, True, "`cluetrain serve`/`demo` and `wsgi_app()` build the site in the service process; false: a separate `cluetrain builder` does (see \"Production\")"),
+    Setting("BUILDER_POLL_SECONDS", float, 1.0, "how often `cluetrain builder` looks in the database for approved, changed or removed comments to build"),
+    Setting("BUILDER_LEASE_SECONDS", float, 30.0, "how long the active `cluetrain builder`'s lease lasts without renewal; a standby builder takes over after it runs out"),
+    Setting("BUILDER_HEARTBEAT_SECONDS", float, 10.0, "how often the active `cluetrain builder` renews its lease (well under BUILDER_LEASE_SECONDS)"),
     Setting("SEARCH_INDEX_PATH", Path, None, "the search index the site build writes and search reads (never writes); default `PROJECT_ROOT/search_index`, relative paths are relative to PROJECT_ROOT; must name the folder of the site setting `SEARCH_INDEX_PATH`"),
     # --- feedback hub ---
     Setting("FEEDBACK_STATUSES", list, list(DEFAULT_STATUSES), "feedback statuses in workflow order (a-z, 0-9, `-`); the first is a new item's; must be the site's `FEEDBACK_STATUSES`"),

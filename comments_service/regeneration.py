@@ -12,12 +12,14 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from cluetrain import content_format as cf
 from comments_service.db import Database, file_lock
+from comments_service.feedback_models import FeedbackItem
 from comments_service.models import BuildOutcome, Comment, SiteBuild, utcnow
 
 log = logging.getLogger(__name__)
@@ -105,24 +107,49 @@ class RegenerationWorker:
                     self._condition.wait_for(lambda: self._stopping, timeout=self.retry_after)
 
     def _build(self, batch: list[Path]) -> bool:
-        started = utcnow()
-        error: str | None = None
-        try:
-            with file_lock(self.lock_path):  # one builder per machine, even with several processes
-                self.builder.rebuild(batch)
-        except RebuildFailed as exc:
-            error = str(exc)
-        except Exception as exc:  # noqa: BLE001 - the builder thread must outlive any builder bug
-            log.exception("the site builder crashed")
-            error = f"{type(exc).__name__}: {exc}"
-        outcome = BuildOutcome.FAILED if error else BuildOutcome.OK
-        if error:
-            log.error("site rebuild failed (the previous site stays up; retrying in %s s): %s", self.retry_after, error)
-        try:
-            with self.database.write() as session:
-                session.add(SiteBuild(started_at=started, finished_at=utcnow(), outcome=outcome, error=error))
-        except SQLAlchemyError:
-            # Receipts will say "publishing" until a later build is recorded; build again soon.
-            log.exception("could not record the build")
-            return False
-        return error is None
+        return build_and_record(self.builder, self.database, batch, lock_path=self.lock_path,
+                                retry_after=self.retry_after)
+
+
+def build_and_record(builder: Builder, database: Database, batch: Sequence[Path], *, lock_path: Path,
+                     retry_after: float) -> bool:
+    """Run one build and record it as a SiteBuild row (receipts read those); True if it succeeded."""
+    started = utcnow()
+    error: str | None = None
+    try:
+        with file_lock(lock_path):  # one builder per machine, even with several processes
+            builder.rebuild(batch)
+    except RebuildFailed as exc:
+        error = str(exc)
+    except Exception as exc:  # noqa: BLE001 - the builder thread must outlive any builder bug
+        log.exception("the site builder crashed")
+        error = f"{type(exc).__name__}: {exc}"
+    outcome = BuildOutcome.FAILED if error else BuildOutcome.OK
+    if error:
+        log.error("site rebuild failed (the previous site stays up; retrying in %s s): %s", retry_after, error)
+    try:
+        with database.write() as session:
+            session.add(SiteBuild(started_at=started, finished_at=utcnow(), outcome=outcome, error=error))
+    except SQLAlchemyError:
+        # Receipts will say "publishing" until a later build is recorded; build again soon.
+        log.exception("could not record the build")
+        return False
+    return error is None
+
+
+def changes_since_last_build(database: Database, content_root: Path) -> list[Path] | None:
+    """What changed after the last good build started: None if nothing, [] if more than comments (rescan all)."""
+    with database.read() as session:
+        built = last_good_build_start(session)
+
+        def since(column: Any) -> Any:
+            return column >= built if built is not None else column.is_not(None)
+
+        comments = session.execute(select(Comment.thread, Comment.id).where(since(Comment.file_changed_at))).all()
+        feedback = session.scalar(select(func.count()).select_from(FeedbackItem)
+                                  .where(since(FeedbackItem.file_changed_at)))
+    if feedback:
+        return []  # the builder finds changed feedback files itself (their names hold the title's slug)
+    if not comments:
+        return None
+    return sorted({cf.comment_path(content_root, thread, comment_id) for thread, comment_id in comments})

@@ -29,7 +29,8 @@ def day(number: int, hour: int = 0) -> datetime:
 def write_item(content: Path, item_id: int, title: str, *, kind: str = "idea", status: str = "new",
                votes: int = 0, created: int = 1, tags: tuple[str, ...] = (), body: str = "Details.",
                changed: dict[str, int] | None = None, answer: tuple[str, int, str] | None = None,
-               merged_into: int | None = None, author: str = "Ada", initial: str = "new") -> FeedbackItem:
+               merged_into: int | None = None, author: str = "Ada", initial: str = "new",
+               contributor: str | None = None) -> FeedbackItem:
     """Write an item; ``changed`` maps later statuses to their day, ``answer`` is (author, day, text)."""
     history = [StatusChange(initial, day(created))]
     history += [StatusChange(key, day(when), "Mod") for key, when in (changed or {}).items()]
@@ -39,6 +40,7 @@ def write_item(content: Path, item_id: int, title: str, *, kind: str = "idea", s
         id=item_id, slug=slugify(title), kind=FeedbackKind(kind), status=status, title=title, author=author,
         date=day(created), body=body, votes=votes, tags=normalize_tags(tags), history=tuple(history),
         merged_into=merged_into, answer=Answer(answer[2], answer[0], day(answer[1])) if answer else None,
+        contributor=contributor,
     )
     write_feedback(content, item)
     return item

@@ -20,6 +20,7 @@ from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_f
 from .activity import Headline, MonthActivity, headline, monthly_activity
 from .authors import AuthorActivity, author_activity
 from .charts import Chart, render_svg
+from .contributors import Level, LevelBadges, Standing, check_levels, check_points, rank
 from .stats_charts import author_chart, community_charts
 
 
@@ -32,6 +33,7 @@ class Community:
     charts_url: str
     rules_url: str | None
     rules: list[RuleInForce]
+    contributors_url: str = ""
 
 
 def _rules_file(settings: dict[str, Any]) -> Path | None:
@@ -54,8 +56,13 @@ class CommunityGenerator(Generator):
             stats_url=f"{base}/", authors_url=f"{base}/authors/", charts_url=f"{base}/charts/",
             rules_url=self.settings["PAGE_URL"].format(slug=rules_page) if rules_page else None,
             rules=rules_in_force(load_rules_document(_rules_file(self.settings))),
+            contributors_url=f"{base}/contributors/",
         )
         self.context["community"] = self.community
+        # Contributors: checked now so a bad setting fails the build before anything is written.
+        self.points = check_points(self.settings["COMMUNITY_CONTRIBUTOR_POINTS"])
+        self.levels = check_levels(self.settings["COMMUNITY_CONTRIBUTOR_LEVELS"])
+        self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
 
     # Threads are attached after every generator read its content, so compute at write time.
     @cached_property
@@ -73,6 +80,16 @@ class CommunityGenerator(Generator):
     @cached_property
     def authors(self) -> list[AuthorActivity]:
         return [author_activity(author, articles) for author, articles in self.context.get("authors", ())]
+
+    @cached_property
+    def contributors(self) -> list[Standing]:
+        comments = [node.comment for content, _ in self._threads().values() for node in content.thread.walk()]
+        return rank(comments, self._feedback_items(), self.points, self.levels,
+                    self.settings["COMMUNITY_DONE_STATUSES"])
+
+    @cached_property
+    def levels_by_key(self) -> dict[str, Level]:
+        return {standing.key: standing.level for standing in self.contributors if standing.level}
 
     def _articles(self) -> list[Any]:
         return list(self.context.get("articles", ()))
@@ -93,6 +110,7 @@ class CommunityGenerator(Generator):
     def sitemap_entries(self) -> Iterator[tuple[str, datetime | None]]:
         """The stats page and every author page (the SEO plugin's extension point)."""
         yield self.community.stats_url, None
+        yield self.community.contributors_url, None
         for activity in self.authors:
             yield self.author_url(activity), None
 
@@ -101,6 +119,7 @@ class CommunityGenerator(Generator):
         charts = community_charts(self.months)
         inputs: dict[str, Any] = {f"{self.community.charts_url}{chart.file_name}": chart for chart in charts}
         inputs[f"{self.community.stats_url}index.html"] = (self.months, self.headline, charts, self.authors)
+        inputs[f"{self.community.contributors_url}index.html"] = self.contributors
         for activity in self.authors:
             chart = author_chart(activity)
             inputs[f"{self.author_url(activity)}index.html"] = (activity, chart)
@@ -110,11 +129,21 @@ class CommunityGenerator(Generator):
 
     def after_comments_changed(self) -> list[str]:
         """Hook for the resident builder: recompute from the new threads; the outputs whose data changed."""
-        before = self._inputs()
-        for name in ("months", "headline", "authors"):
+        before, levels_before = self._inputs(), self.levels_by_key
+        for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)
         after = self._inputs()
-        return [path for path, data in after.items() if before.get(path) != data]
+        changed = [path for path, data in after.items() if before.get(path) != data]
+        return changed + self._pages_with_new_badges(levels_before)
+
+    def _pages_with_new_badges(self, levels_before: dict[str, Level]) -> list[str]:
+        """Thread pages showing a contributor whose level changed (their badge is on every one)."""
+        moved = {key for key in levels_before.keys() | self.levels_by_key.keys()
+                 if levels_before.get(key) != self.levels_by_key.get(key)}
+        if not moved:
+            return []
+        return [content.save_as for content, _ in self._threads().values() if getattr(content, "save_as", None)
+                and any(node.comment.contributor in moved for node in content.thread.walk())]
 
     def generate_output(self, writer: Any) -> None:
         """Write the stats page and its charts, then each author's page and chart."""
@@ -123,6 +152,8 @@ class CommunityGenerator(Generator):
         self._render(writer, f"{self.community.stats_url}index.html", "community/stats",
                      months=self.months, headline=self.headline, charts=charts,
                      authors=[(activity, self.author_url(activity)) for activity in self.authors])
+        self._render(writer, f"{self.community.contributors_url}index.html", "community/contributors",
+                     contributors=self.contributors, points=self.points, levels=self.levels)
         for activity in self.authors:
             chart = author_chart(activity)
             self._write_charts([chart] if chart else [])

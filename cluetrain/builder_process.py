@@ -1,0 +1,108 @@
+"""`cluetrain builder`: the one site builder beside several service workers, fed through the database.
+
+Service workers publish approved comments (files plus ``file_changed_at``) and start no builder
+(``EMBEDDED_BUILDER = false``). This process waits for the single-builder lease, then keeps a
+resident incremental builder and polls the database: every comment file changed after the last
+successful build's start is rebuilt, and each build is recorded as a SiteBuild row, which is what
+receipts read. A builder that starts (or takes over) does a full build first, so nothing recorded
+while no builder ran is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Any
+
+from comments_service.builder_lease import Heartbeat, Lease
+from comments_service.config import load_settings
+from comments_service.db import Database, upgrade
+from comments_service.publisher import Publisher
+from comments_service.regeneration import Builder, build_and_record, changes_since_last_build
+
+log = logging.getLogger(__name__)
+
+
+class BuilderProcess:
+    """Holds the lease while alive; builds what the database says changed."""
+
+    def __init__(self, project_root: Path, make_builder: Any, *, environ: dict[str, str] | None = None) -> None:
+        self.project_root = Path(project_root).resolve()
+        self.instance = self.project_root / "instance"
+        self.settings = load_settings(self.instance, os.environ if environ is None else environ,
+                                      {"PROJECT_ROOT": self.project_root})
+        self.database = Database(self.settings["DATABASE_URL"], busy_timeout=self.settings["SQLITE_BUSY_TIMEOUT"])
+        self.make_builder = make_builder  # called once the lease is held: a standby keeps no resident site
+        self.lease = Lease(self.database, seconds=self.settings["BUILDER_LEASE_SECONDS"])
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        """Migrate, then wait for the lease and build until stopped (a lost lease means waiting again)."""
+        upgrade(self.database, self.instance / "migrate.lock")
+        try:
+            while not self.stopping.is_set():
+                if self._wait_for_lease():
+                    self._serve_lease()
+        finally:
+            self.database.dispose()
+
+    def stop(self) -> None:
+        """Finish the current build, give the lease up and return from run()."""
+        self.stopping.set()
+
+    def _wait_for_lease(self) -> bool:
+        announced = None
+        while not self.stopping.is_set():
+            if self.lease.try_acquire():
+                log.info("builder %s holds the builder lease; this process builds the site", self.lease.holder)
+                return True
+            current = self.lease.current()
+            holder = current[0] if current else None
+            if holder != announced:
+                log.info("another builder is active (%s, lease until %s); waiting to take over",
+                         holder, current[1].isoformat() if current else "?")
+                announced = holder
+            self.stopping.wait(self.settings["BUILDER_HEARTBEAT_SECONDS"])
+        return False
+
+    def _serve_lease(self) -> None:
+        heartbeat = Heartbeat(self.lease, self.settings["BUILDER_HEARTBEAT_SECONDS"])
+        heartbeat.start()
+        try:
+            self._build_loop(heartbeat)
+        finally:
+            heartbeat.stop()
+            if not heartbeat.lost.is_set():
+                self.lease.release()
+
+    def _build_loop(self, heartbeat: Heartbeat) -> None:
+        content = self.settings["CONTENT_PATH"]
+        publisher = Publisher(self.database, content, lock_path=self.instance / "publish.lock")
+        publisher.start_up()  # files for every approval recorded while no builder or worker published
+        builder: Builder = self.make_builder()
+        retry = self.settings["REBUILD_RETRY_SECONDS"]
+        lock = self.instance / "build.lock"
+        # The first build is full: it covers every change recorded since the last successful build.
+        ok = build_and_record(builder, self.database, [], lock_path=lock, retry_after=retry)
+        log.info("builder ready (%s); polling every %s s", "site built" if ok else "first build failed",
+                 self.settings["BUILDER_POLL_SECONDS"])
+        while not self.stopping.wait(self.settings["BUILDER_POLL_SECONDS"] if ok else retry):
+            if heartbeat.lost.is_set():
+                return  # another builder may hold it now: building on would make two writers of output/
+            publisher.reconcile()
+            changed = changes_since_last_build(self.database, content)
+            if changed is None and ok:
+                continue
+            log.info("building %s", f"{len(changed)} changed comment file(s)" if changed else "changed content")
+            ok = build_and_record(builder, self.database, changed or [], lock_path=lock, retry_after=retry)
+
+
+def run_builder(project_root: Path, make_builder: Any) -> None:
+    """Run a BuilderProcess until SIGTERM or SIGINT."""
+    process = BuilderProcess(project_root, make_builder)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: process.stop())
+    process.run()

@@ -1,0 +1,131 @@
+"""The single-builder lease: one row that names the process allowed to build the site, until it expires.
+
+One design for both backends: a row in ``builder_leases`` taken and renewed by a conditional
+UPDATE (``holder = me OR expires_at < now``). On SQLite the write session begins with BEGIN
+IMMEDIATE, so takers are serialised; on PostgreSQL the UPDATE locks the row and re-checks the
+condition, so two takers cannot both win. A PostgreSQL advisory lock would need a dedicated
+connection held for the builder's life and has no SQLite equivalent; a lease works the same on
+both, survives connection pool recycling, and its expiry frees a builder whose host vanished.
+Clocks of the builder hosts must roughly agree (NTP): the lease is judged by the taker's clock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, insert, select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from comments_service.db import Database
+from comments_service.models import Base, UTCDateTime, utcnow
+
+log = logging.getLogger(__name__)
+SITE_LEASE = "site"
+
+
+class BuilderLease(Base):
+    """Who may build the site, until when."""
+
+    __tablename__ = "builder_leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def new_holder_id() -> str:
+    """A holder id that says where the builder runs (for logs) and is unique per process start."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Lease:
+    """Take, renew and release the named lease for one holder."""
+
+    def __init__(self, database: Database, *, seconds: float, holder: str | None = None,
+                 name: str = SITE_LEASE) -> None:
+        self.database = database
+        self.seconds = seconds
+        self.holder = holder or new_holder_id()
+        self.name = name
+
+    def try_acquire(self) -> bool:
+        """Take the lease if it is free, expired or already ours (this also renews it)."""
+        now = utcnow()
+        expires = now + timedelta(seconds=self.seconds)
+        with self.database.write() as session:
+            done = session.execute(
+                update(BuilderLease)
+                .where(BuilderLease.name == self.name,
+                       (BuilderLease.holder == self.holder) | (BuilderLease.expires_at < now))
+                .values(holder=self.holder, expires_at=expires)
+            )
+            if done.rowcount:
+                return True
+            if session.scalar(select(BuilderLease.name).where(BuilderLease.name == self.name)) is not None:
+                return False
+        try:
+            with self.database.write() as session:  # the first builder ever: create the row
+                session.execute(insert(BuilderLease).values(name=self.name, holder=self.holder, expires_at=expires))
+        except IntegrityError:
+            return False  # another builder created it first
+        return True
+
+    def current(self) -> tuple[str, datetime] | None:
+        """The holder and expiry on record, if any."""
+        with self.database.read() as session:
+            row = session.execute(select(BuilderLease.holder, BuilderLease.expires_at)
+                                  .where(BuilderLease.name == self.name)).first()
+        return (row[0], row[1]) if row else None
+
+    def release(self) -> None:
+        """Give the lease up at once (a clean stop), so a waiting builder need not wait for expiry."""
+        with self.database.write() as session:
+            session.execute(update(BuilderLease)
+                            .where(BuilderLease.name == self.name, BuilderLease.holder == self.holder)
+                            .values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+class Heartbeat:
+    """Renews a held lease every ``interval`` seconds in a thread; ``lost`` is set if renewal fails."""
+
+    def __init__(self, lease: Lease, interval: float) -> None:
+        self.lease = lease
+        self.interval = interval
+        self.lost = threading.Event()
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cluetrain-lease", daemon=True)
+
+    def start(self) -> None:
+        """Start renewing."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop renewing (the lease then expires unless released)."""
+        self._stopping.set()
+        self._thread.join(self.interval + 5)
+
+    def _run(self) -> None:
+        renewed = time.monotonic()
+        while not self._stopping.wait(self.interval):
+            try:
+                held = self.lease.try_acquire()
+            except SQLAlchemyError:
+                # The database is unreachable: keep trying until the lease would have run out,
+                # after which another builder may have taken it and this one must stop.
+                log.exception("could not renew the builder lease")
+                if time.monotonic() - renewed > self.lease.seconds:
+                    self.lost.set()
+                    return
+                continue
+            renewed = time.monotonic()
+            if not held:
+                log.error("lost the builder lease to %s; this builder stops building", self.lease.current())
+                self.lost.set()
+                return

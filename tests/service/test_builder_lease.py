@@ -1,0 +1,109 @@
+"""The single-builder lease on SQLite and PostgreSQL, and the builder loop that serves it (fake builder)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from comments_service.builder_lease import BuilderLease, Heartbeat, Lease
+from comments_service.db import Database, upgrade
+from comments_service.models import BuildOutcome, SiteBuild, utcnow
+
+
+@pytest.fixture
+def database(database_url: str, project: Path):
+    database = Database(database_url, busy_timeout=5)
+    upgrade(database, project / "instance" / "migrate.lock")
+    yield database
+    database.dispose()
+
+
+def expire(database: Database) -> None:
+    """Make the recorded lease run out now, as if its holder had died a lease ago."""
+    with database.write() as session:
+        session.execute(update(BuilderLease).values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+def test_one_holder_until_the_lease_expires(database):
+    first, second = Lease(database, seconds=60, holder="a"), Lease(database, seconds=60, holder="b")
+    assert first.try_acquire()
+    assert not second.try_acquire()
+    assert first.try_acquire()  # renewing our own lease
+    assert first.current()[0] == "a"
+    expire(database)
+    assert second.try_acquire()
+    assert not first.try_acquire()
+    assert second.current()[0] == "b"
+
+
+def test_release_lets_the_next_builder_in_at_once(database):
+    first, second = Lease(database, seconds=60, holder="a"), Lease(database, seconds=60, holder="b")
+    assert first.try_acquire()
+    first.release()
+    assert second.try_acquire()
+
+
+def test_competing_takers_get_one_lease(database):
+    leases = [Lease(database, seconds=60, holder=f"h{i}") for i in range(8)]
+    results: list[bool] = []
+    barrier = threading.Barrier(len(leases))
+
+    def take(lease: Lease) -> None:
+        barrier.wait()
+        results.append(lease.try_acquire())
+
+    threads = [threading.Thread(target=take, args=(lease,)) for lease in leases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(True) == 1
+
+
+def test_heartbeat_reports_a_lost_lease(database):
+    mine, theirs = Lease(database, seconds=60, holder="a"), Lease(database, seconds=60, holder="b")
+    assert mine.try_acquire()
+    expire(database)
+    assert theirs.try_acquire()
+    heartbeat = Heartbeat(mine, interval=0.01)
+    heartbeat.start()
+    assert heartbeat.lost.wait(30)
+    heartbeat.stop()
+
+
+class RecordingBuilder:
+    """Records what it was asked to build; fails on demand."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[Path]] = []
+        self.built = threading.Event()
+
+    def rebuild(self, changed) -> None:
+        self.calls.append(list(changed))
+        self.built.set()
+
+
+def test_builder_process_builds_on_start_and_records_the_build(project, monkeypatch):
+    from cluetrain.builder_process import BuilderProcess
+
+    fake = RecordingBuilder()
+    env = {"CLUETRAIN_BUILDER_POLL_SECONDS": "0.01", "CLUETRAIN_BUILDER_HEARTBEAT_SECONDS": "0.01"}
+    process = BuilderProcess(project, lambda: fake, environ=env)
+    thread = threading.Thread(target=process.run)
+    thread.start()
+    try:
+        assert fake.built.wait(30)
+    finally:
+        process.stop()
+        thread.join(30)
+    assert fake.calls[0] == []  # the first build is full
+    database = Database(process.settings["DATABASE_URL"])
+    with database.read() as session:
+        assert session.query(SiteBuild).filter_by(outcome=BuildOutcome.OK).count() >= 1
+    # A clean stop gives the lease up, so the next builder need not wait for it to expire.
+    assert Lease(database, seconds=60, holder="next").try_acquire()
+    database.dispose()

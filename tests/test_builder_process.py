@@ -1,0 +1,159 @@
+"""`cluetrain builder` as real processes on one SQLite file: one active builder, takeover, nothing lost."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import lxml.html
+import pytest
+
+from tests.live_service import STARTUP_SECONDS, Service, cluetrain_command, free_port, make_project
+
+pytestmark = pytest.mark.slow
+
+RELAXED_RULES = "[limits]\nflood_seconds = 0\nrate_limit_count = 0\n[spam]\nmin_fill_seconds = 0\n"
+# Short lease so a takeover happens quickly; the tests wait for events, never for durations.
+FAST_LEASE = {"CLUETRAIN_BUILDER_LEASE_SECONDS": "2", "CLUETRAIN_BUILDER_HEARTBEAT_SECONDS": "0.2",
+              "CLUETRAIN_BUILDER_POLL_SECONDS": "0.2", "CLUETRAIN_EMBEDDED_BUILDER": "false"}
+
+
+class BuilderRun:
+    """One `cluetrain builder` subprocess with its own log file."""
+
+    def __init__(self, service: Service, name: str) -> None:
+        self.service = service
+        self.log = service.project / f"builder-{name}.log"
+        with self.log.open("a") as log:
+            self.process = subprocess.Popen([*cluetrain_command(), "--project", str(service.project), "builder",
+                                             "--site-url", service.url],
+                                            env=service.env(), stdout=log, stderr=subprocess.STDOUT,
+                                            cwd=service.project)
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8")
+
+    def wait_for(self, predicate, what: str) -> None:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not predicate():
+            if self.process.poll() is not None:
+                pytest.fail(f"the builder exited while waiting for {what}:\n{self.text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"gave up waiting for {what}:\n{self.text()[-3000:]}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=15)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def query(project: Path, sql: str) -> list[tuple]:
+    path = project / "instance" / "comments.sqlite3"
+    if not path.exists():
+        return []
+    with sqlite3.connect(path, timeout=30) as db:
+        try:
+            return db.execute(sql).fetchall()
+        except sqlite3.OperationalError:  # the table does not exist before the first migration
+            return []
+
+
+def lease_holder(project: Path) -> str | None:
+    rows = query(project, "SELECT holder FROM builder_leases")
+    return rows[0][0] if rows else None
+
+
+def good_builds(project: Path) -> int:
+    return query(project, "SELECT count(*) FROM site_builds WHERE outcome = 'ok'")[0][0] if lease_holder(project) \
+        else 0
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    project = make_project(tmp_path)
+    (project / "rules.toml").write_text(RELAXED_RULES, encoding="utf-8")
+    return project
+
+
+@pytest.fixture
+def builders():
+    running: list[BuilderRun] = []
+    yield running
+    for builder in running:
+        builder.stop()
+
+
+def test_one_builder_is_active_and_another_takes_over_when_it_dies(project: Path, builders):
+    service = Service(project, free_port(), settings=FAST_LEASE)  # only for its environment and URL
+    first = BuilderRun(service, "first")
+    builders.append(first)
+    first.wait_for(lambda: "builder ready" in first.text(), "the first builder's first build")
+    assert f":{first.process.pid}:" in lease_holder(project)
+    builds_by_first = good_builds(project)
+    assert builds_by_first >= 1
+
+    second = BuilderRun(service, "second")
+    builders.append(second)
+    second.wait_for(lambda: "another builder is active" in second.text(), "the second builder to stand by")
+    # Still the first one's: the standby neither took the lease nor built.
+    assert f":{first.process.pid}:" in lease_holder(project)
+    assert "holds the builder lease" not in second.text() and "builder ready" not in second.text()
+
+    first.kill()  # no clean release: the second must wait for the lease to expire
+    second.wait_for(lambda: "builder ready" in second.text(), "the second builder to take over and build")
+    assert f":{second.process.pid}:" in lease_holder(project)
+    assert good_builds(project) > builds_by_first
+
+
+def submit(service: Service, author: str, body: str) -> str:
+    """Post the comment form on the built page; returns the receipt's path."""
+    page = lxml.html.fromstring(service.text("/posts/hello/"))
+    form = page.xpath('//form[@method="post" and .//input[@name="thread"]]')[0]
+    fields = {i.get("name"): i.get("value", "") for i in form.xpath(".//input[@name]|.//textarea[@name]")}
+    fields |= {"author": author, "email": f"{author.lower()}@example.org", "body": body}
+    action = urllib.parse.urljoin(f"{service.url}/posts/hello/", form.get("action") or "")
+    request = urllib.request.Request(action, data=urllib.parse.urlencode(fields).encode(), method="POST")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return urllib.parse.urlsplit(response.url).path
+
+
+def test_a_restarted_builder_publishes_what_was_approved_while_it_was_down(project: Path, builders):
+    service = Service(project, free_port(), settings=FAST_LEASE)
+    first = BuilderRun(service, "first")
+    builders.append(first)
+    first.wait_for(lambda: "builder ready" in first.text(), "the first build")
+    service.start()  # workers without a builder of their own (EMBEDDED_BUILDER = false)
+    try:
+        first.kill()  # mid-batch: the approvals below are recorded, but nothing builds them yet
+        token = service.cli("token", "create").strip().splitlines()[-1]
+        receipts = [submit(service, name, f"Comment from {name}.") for name in ("Ada", "Grace")]
+        ids = [service.json(path)["id"] for path in receipts]
+        for comment_id in ids:
+            service.json(f"/api/moderation/comments/{comment_id}/approve", method="POST", token=token)
+        assert [service.json(path)["status"] for path in receipts] == ["publishing", "publishing"]
+        page = service.text("/posts/hello/")
+        assert all(f"comment-{comment_id}" not in page for comment_id in ids)
+
+        second = BuilderRun(service, "second")
+        builders.append(second)
+        service.wait_for(lambda: all(service.json(path)["status"] == "published" for path in receipts),
+                         "the receipts to say published")
+        page = lxml.html.fromstring(service.text("/posts/hello/"))
+        for comment_id, name in zip(ids, ("Ada", "Grace"), strict=True):
+            assert f"Comment from {name}." in page.get_element_by_id(f"comment-{comment_id}").text_content()
+    finally:
+        service.stop()
