@@ -102,6 +102,9 @@ class Comment(Base):
     file_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     # Community: the public contributor key, set only when the sender proved the e-mail (identity cookie).
     contributor: Mapped[str | None] = mapped_column(String(16))
+    # Community recognition (recognition.py): written to the file as Helpful: true / Rewarded: <label>.
+    helpful: Mapped[bool] = mapped_column(default=False)
+    rewarded: Mapped[str | None] = mapped_column(String(60))
 
     __table_args__ = (
         Index("ix_comments_ip_created", "ip", "created_at"),

@@ -36,6 +36,8 @@ def to_content(comment: Comment) -> cf.Comment:
         source=comment.source,
         body=comment.body,
         contributor=comment.contributor,  # community: set only for a proven address
+        helpful=comment.helpful,
+        rewarded=comment.rewarded,
     )
 
 
