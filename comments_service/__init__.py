@@ -29,7 +29,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
     """
     from comments_service import (admin, api, auth, db, errors, origins, receipts, runtime, search, static_site,
                                   submission)
-    from comments_service import identity_views, notification_views, recognition_api
+    from comments_service import identity_views, moderation_export, notification_views, recognition_api
     from comments_service import feedback_admin, feedback_api, feedback_moderation_api, feedback_runtime, feedback_views
 
     instance = _project_root(test_config) / "instance"
@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *, builder: Builder
     notification_views.init_app(app)  # community notifications: outbox sender thread and mail-link routes
     identity_views.init_app(app)  # community: verified identity (confirmation links, identity cookie)
     recognition_api.init_app(app)  # community: helpful / rewarded marks on comments
+    moderation_export.init_app(app)  # community: moderation counts re-exported after moderation actions
     origins.init_app(app)
     errors.init_app(app)
     app.jinja_env.globals.update(csrf_token=auth.csrf_token, site_name=settings["SITE_NAME"],

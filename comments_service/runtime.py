@@ -33,6 +33,9 @@ class Runtime:
             self.publisher.reconcile()
         else:
             self.publisher.notify()
+        exporter = current_app.extensions.get("cluetrain_moderation_export")  # community: held/published counts
+        if exporter is not None:
+            exporter.request()
 
     def request_rebuild_if_stale(self) -> None:
         """Ask for a build when files changed after the last good one (e.g. in another process)."""
