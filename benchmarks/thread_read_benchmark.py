@@ -8,7 +8,8 @@ in the page's HTML), the output folder served by Python's `http.server` (Threadi
 on 127.0.0.1, `GET /posts/bench/`. Isso: `gunicorn -w 2`, its own config (moderation off so the
 comments are visible without 200 moderator actions), 200 comments posted through its API from
 distinct addresses, then `GET /?uri=/bench/` (what its embed script asks on every page view).
-Each level sends a fixed number of requests but stops after --seconds; server CPU is the
+If `nginx` is on the PATH (e.g. `apt-get install nginx-light`), the same folder is also served by
+nginx (2 worker processes, sendfile, no gzip) for comparison. Each level sends a fixed number of requests but stops after --seconds; server CPU is the
 server processes' user+system time from /proc over the level, divided by the requests answered.
 """
 
@@ -47,6 +48,38 @@ def our_site(comments: int) -> Path:
     return project
 
 
+NGINX_CONFIG = """\
+worker_processes 2;
+daemon off;
+pid {root}/nginx.pid;
+error_log {root}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+    access_log off;
+    sendfile on;
+    client_body_temp_path {root}/tmp; proxy_temp_path {root}/tmp; fastcgi_temp_path {root}/tmp;
+    uwsgi_temp_path {root}/tmp; scgi_temp_path {root}/tmp;
+    types {{ text/html html; text/css css; application/javascript js; }}
+    server {{
+        listen 127.0.0.1:{port};
+        root {folder};
+        index index.html;
+    }}
+}}
+"""
+
+
+def start_nginx(nginx: str, folder: Path, port: int):
+    root = ROOT / "nginx"
+    (root / "tmp").mkdir(parents=True, exist_ok=True)
+    config = root / "nginx.conf"
+    config.write_text(NGINX_CONFIG.format(root=root, port=port, folder=folder), encoding="utf-8")
+    log = root / "nginx.log"
+    process = sb.start([nginx, "-c", str(config), "-p", str(root)], cwd=root, env=dict(sb.os.environ), log=log)
+    sb.wait_http(f"http://127.0.0.1:{port}/", process, log)
+    return process
+
+
 def row(name: str, result: sb.Result, size: int) -> list[str]:
     other = {code: n for code, n in result.statuses.items() if code != 200}
     problems = ", ".join(f"{c}×{n}" for c, n in sorted(other.items())) + ", ".join(
@@ -83,6 +116,19 @@ def main() -> None:
             print("  " + " | ".join(rows[-1]), flush=True)
     finally:
         server.stop()
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx:
+        port = sb.free_port()
+        process = start_nginx(nginx, project / "output", port)
+        try:
+            sb.run_load(port, get_page, total=50, concurrency=2)
+            for level in levels:
+                result = sb.run_load(port, get_page, total=args.requests, concurrency=level,
+                                     max_seconds=args.seconds, server_pid=process.pid)
+                rows.append(row(f"ours: static page, nginx -w 2, c={level}", result, page.stat().st_size))
+                print("  " + " | ".join(rows[-1]), flush=True)
+        finally:
+            sb.stop(process)
 
     root = ROOT / "isso"
     if root.exists():
