@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from comments_service.builder_lease import Heartbeat, Lease
+from comments_service.builder_lease import Heartbeat, Lease, died_on_this_host
 from comments_service.config import load_settings
 from comments_service.db import Database, upgrade
 from comments_service.publisher import Publisher
@@ -106,3 +106,35 @@ def run_builder(project_root: Path, make_builder: Any) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: process.stop())
     process.run()
+
+
+class BuilderActive(RuntimeError):
+    """Another builder holds the lease; the message names it."""
+
+
+def claim_for_embedded(project_root: Path, service_config: dict[str, Any]) -> Heartbeat:
+    """Take the lease for `cluetrain serve`'s embedded builder and keep it renewed; BuilderActive if taken."""
+    instance = Path(project_root).resolve() / "instance"
+    settings = load_settings(instance, os.environ, service_config)
+    database = Database(settings["DATABASE_URL"], busy_timeout=settings["SQLITE_BUSY_TIMEOUT"])
+    upgrade(database, instance / "migrate.lock")
+    lease = Lease(database, seconds=settings["BUILDER_LEASE_SECONDS"])
+    holder = lease.current()
+    # A serve restarted right after a crash need not wait for its own dead lease to expire.
+    taken = holder is not None and died_on_this_host(holder[0]) and lease.try_take_from(holder[0])
+    if not taken and not lease.try_acquire():
+        holder = lease.current()
+        database.dispose()
+        raise BuilderActive(f"another builder is active ({holder[0] if holder else '?'}): stop it, or run the "
+                            "service with EMBEDDED_BUILDER = false beside it")
+    heartbeat = Heartbeat(lease, settings["BUILDER_HEARTBEAT_SECONDS"])
+    heartbeat.start()
+    return heartbeat
+
+
+def release_embedded(heartbeat: Heartbeat) -> None:
+    """Stop renewing and hand the lease over at once (the service is stopping)."""
+    heartbeat.stop()
+    if not heartbeat.lost.is_set():
+        heartbeat.lease.release()
+    heartbeat.lease.database.dispose()

@@ -142,7 +142,7 @@ def _create_service(project: Path, overrides: dict, service_config: dict | None 
     """The service app for ``project`` with a resident incremental builder; config errors become CLI errors."""
     import os
 
-    from comments_service import ConfigError, create_app
+    from comments_service import ConfigError
     from comments_service.config import load_settings
 
     config = {"PROJECT_ROOT": str(project), **(service_config or {})}
@@ -150,8 +150,28 @@ def _create_service(project: Path, overrides: dict, service_config: dict | None 
         embedded = load_settings(project / "instance", os.environ, config)["EMBEDDED_BUILDER"]
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
-    # Off: a separate `cluetrain builder` builds the site (see README "Production").
-    builder = _resident_builder(project, overrides) if embedded else None
+    if not embedded:  # a separate `cluetrain builder` builds the site (see README "Production")
+        return _service_app(config, None)
+    from cluetrain.builder_process import BuilderActive, claim_for_embedded, release_embedded
+
+    # The embedded builder is the one active builder too: a `cluetrain builder` beside it would
+    # make two writers of output/.
+    try:
+        lease = claim_for_embedded(project, config)
+    except BuilderActive as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        app = _service_app(config, _resident_builder(project, overrides))
+    except BaseException:
+        release_embedded(lease)
+        raise
+    app.extensions["cluetrain_builder_lease"] = lease
+    return app
+
+
+def _service_app(config: dict, builder):
+    from comments_service import ConfigError, create_app
+
     try:
         return create_app(config, builder=builder)
     except ConfigError as exc:
@@ -184,6 +204,10 @@ def _serve(app, host: str, port: int, banner: str) -> None:
     finally:
         server.server_close()
         app.extensions["cluetrain"].stop()
+        if (lease := app.extensions.get("cluetrain_builder_lease")) is not None:
+            from cluetrain.builder_process import release_embedded
+
+            release_embedded(lease)
 
 
 def _site_overrides(site_url: str | None) -> dict:

@@ -77,6 +77,15 @@ class Lease:
             return False  # another builder created it first
         return True
 
+    def try_take_from(self, holder: str) -> bool:
+        """Take the lease from ``holder`` (known dead) without waiting for it to expire."""
+        with self.database.write() as session:
+            done = session.execute(
+                update(BuilderLease).where(BuilderLease.name == self.name, BuilderLease.holder == holder)
+                .values(holder=self.holder, expires_at=utcnow() + timedelta(seconds=self.seconds))
+            )
+            return bool(done.rowcount)
+
     def current(self) -> tuple[str, datetime] | None:
         """The holder and expiry on record, if any."""
         with self.database.read() as session:
@@ -90,6 +99,21 @@ class Lease:
             session.execute(update(BuilderLease)
                             .where(BuilderLease.name == self.name, BuilderLease.holder == self.holder)
                             .values(expires_at=utcnow() - timedelta(seconds=1)))
+
+
+def died_on_this_host(holder: str) -> bool:
+    """Whether ``holder`` names a process of this host that no longer runs (e.g. a killed `cluetrain serve`)."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # it runs, as another user
+        return False
+    return False
 
 
 class Heartbeat:

@@ -131,8 +131,13 @@ def submit(service: Service, author: str, body: str) -> str:
         return urllib.parse.urlsplit(response.url).path
 
 
-def test_a_restarted_builder_publishes_what_was_approved_while_it_was_down(project: Path, builders):
-    service = Service(project, free_port(), settings=FAST_LEASE)
+# Workers that write approved files at once, and workers that leave it to the builder's reconcile.
+@pytest.mark.parametrize("workers_publish", [True, False], ids=["workers-write-files", "builder-writes-files"])
+def test_a_restarted_builder_publishes_what_was_approved_while_it_was_down(project: Path, builders,
+                                                                          workers_publish: bool):
+    publishing = {} if workers_publish else {"CLUETRAIN_PUBLISH_ON_COMMIT": "false",
+                                             "CLUETRAIN_PUBLISH_POLL_SECONDS": "0"}
+    service = Service(project, free_port(), settings=FAST_LEASE | publishing)
     first = BuilderRun(service, "first")
     builders.append(first)
     first.wait_for(lambda: "builder ready" in first.text(), "the first build")
@@ -145,6 +150,8 @@ def test_a_restarted_builder_publishes_what_was_approved_while_it_was_down(proje
         for comment_id in ids:
             service.json(f"/api/moderation/comments/{comment_id}/approve", method="POST", token=token)
         assert [service.json(path)["status"] for path in receipts] == ["publishing", "publishing"]
+        written = [(project / "content" / "comments" / "hello" / f"{i}.md").is_file() for i in ids]
+        assert written == [workers_publish] * 2
         page = service.text("/posts/hello/")
         assert all(f"comment-{comment_id}" not in page for comment_id in ids)
 
@@ -157,3 +164,21 @@ def test_a_restarted_builder_publishes_what_was_approved_while_it_was_down(proje
             assert f"Comment from {name}." in page.get_element_by_id(f"comment-{comment_id}").text_content()
     finally:
         service.stop()
+
+
+def test_serve_with_its_embedded_builder_is_the_one_active_builder(project: Path, builders):
+    lease_only = {k: v for k, v in FAST_LEASE.items() if k != "CLUETRAIN_EMBEDDED_BUILDER"}
+    service = Service(project, free_port(), settings=lease_only)
+    service.start()
+    try:
+        standby = BuilderRun(service, "standby")
+        builders.append(standby)
+        standby.wait_for(lambda: "another builder is active" in standby.text(), "the builder to stand by")
+        assert "builder ready" not in standby.text()
+    finally:
+        service.stop()  # Ctrl-C hands the lease over
+    standby.wait_for(lambda: "builder ready" in standby.text(), "the builder to take over from serve")
+
+    refused = subprocess.run([*cluetrain_command(), "--project", str(project), "serve", "--port", str(free_port())],
+                             env=service.env(), capture_output=True, text=True, timeout=STARTUP_SECONDS)
+    assert refused.returncode != 0 and "another builder is active" in refused.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from comments_service.builder_lease import BuilderLease, Heartbeat, Lease
+from comments_service.builder_lease import BuilderLease, Heartbeat, Lease, died_on_this_host
 from comments_service.db import Database, upgrade
 from comments_service.models import BuildOutcome, SiteBuild, utcnow
 
@@ -107,3 +107,19 @@ def test_builder_process_builds_on_start_and_records_the_build(project, monkeypa
     # A clean stop gives the lease up, so the next builder need not wait for it to expire.
     assert Lease(database, seconds=60, holder="next").try_acquire()
     database.dispose()
+
+
+def test_a_dead_holder_on_this_host_is_recognised(database):
+    import socket
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{done.stdout.strip()}:0000"
+    assert died_on_this_host(dead)
+    assert not died_on_this_host(Lease(database, seconds=60).holder)  # this very process
+    assert not died_on_this_host(f"elsewhere.example:{done.stdout.strip()}:0000")
+    assert Lease(database, seconds=60, holder=dead).try_acquire()
+    successor = Lease(database, seconds=60, holder="next")
+    assert not successor.try_acquire()
+    assert successor.try_take_from(dead) and successor.current()[0] == "next"
