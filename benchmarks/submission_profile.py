@@ -78,6 +78,8 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=0, help="threads submitting at once; 0: profile")
+    parser.add_argument("--serialize", action="store_true",
+                        help="experiment: a threading.Lock around Database.write (writers queue instead of polling)")
     args = parser.parse_args()
     project = sb.make_project(ROOT / "ours", THREAD)
     sb.build_site(project, "http://127.0.0.1:8000")
@@ -86,6 +88,21 @@ def main() -> None:
         os.environ[key] = value
     os.chdir(project)
     from cluetrain.cli import wsgi_app
+
+    if args.serialize:  # the experiment only patches this process's class, never the service's files
+        import threading
+        from contextlib import contextmanager
+
+        from comments_service.db import Database
+
+        write, lock = Database.write.__wrapped__, threading.Lock()
+
+        @contextmanager
+        def queued_write(self):
+            with lock:
+                yield from write(self)
+
+        Database.write = queued_write
 
     app = wsgi_app()
     client = app.test_client()
