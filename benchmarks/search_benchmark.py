@@ -184,18 +184,27 @@ def one_more_comment(corpus: Corpus) -> SearchDocument:
 def run(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
     """Measure both engines; yields table rows (measure, Whoosh, FTS5)."""
     work = Path(args.workdir)
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
     started = time.perf_counter()
     corpus = make_corpus(args.posts, args.comments, args.feedback, args.seed)
     words = sum(len(d.body.split()) for d in corpus.documents)
     print(f"Generated {len(corpus.documents):,} documents ({words:,} words) in {time.perf_counter() - started:.1f} s")
+    if not args.queries_only:
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+    index, fts = SearchIndex(work / "whoosh"), Fts5(work / "fts5.sqlite3")
+    if not args.queries_only:
+        yield from _indexing(corpus, index, fts, work)
+    for kind, queries in query_sets(corpus, args.seed).items():
+        yield (f"query: {kind}, median / p95", latencies(lambda q: index.query(SearchRequest(text=q)), queries),
+               latencies(fts.query, queries))
+    index.close()
 
-    index = SearchIndex(work / "whoosh")
+
+def _indexing(corpus: Corpus, index: SearchIndex, fts: Fts5, work: Path) -> Iterator[tuple[str, str, str]]:
+    """Full index and one-document update, for both engines."""
     cpu = time.process_time()
     whoosh_full = timed(lambda: synchronize(index, corpus.documents))
     whoosh_cpu, cpu = time.process_time() - cpu, time.process_time()
-    fts = Fts5(work / "fts5.sqlite3")
     fts_full = timed(lambda: fts.add(corpus.documents))
     fts_cpu = time.process_time() - cpu
     # CPU time too: on a shared machine the wall clock also counts other people's work.
@@ -216,11 +225,6 @@ def run(args: argparse.Namespace) -> Iterator[tuple[str, str, str]]:
     yield "  of which reading all stored signatures", f"{signatures * 1000:.0f} ms", "—"
     yield "  of which writing + committing one document", f"{write * 1000:.0f} ms", f"{fts_one * 1000:.0f} ms"
 
-    for kind, queries in query_sets(corpus, args.seed).items():
-        yield (f"query: {kind}, median / p95", latencies(lambda q: index.query(SearchRequest(text=q)), queries),
-               latencies(fts.query, queries))
-    index.close()
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -229,6 +233,8 @@ def main() -> None:
     parser.add_argument("--feedback", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--workdir", default=str(Path(__file__).parent / "_work"), help="scratch folder (deleted first)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only time queries, on the indexes a previous run (same sizes and seed) left in --workdir")
     args = parser.parse_args()
     rows = [("measure", "Whoosh (ours)", "SQLite FTS5")]
     for row in run(args):

@@ -22,6 +22,7 @@ from cluetrain.search import (
     SearchRequest,
     SearchResults,
     SortOrder,
+    synchronize,
 )
 
 from .conftest import Site
@@ -191,6 +192,9 @@ def test_filters_by_type_tag_author_status_and_dates(built):
     in_february = search(index, date_from=date(2026, 2, 1), date_to=date(2026, 2, 28), sort=SortOrder.DATE)
     assert ids(in_february) == ["post:integrations-roundup", "post:webhooks"]
     assert search(index, "crash", date_from=date(2026, 1, 11)).total == 2  # the release notes and the comment
+    assert search(index, "crash", date_from=date(2026, 1, 11), sort=SortOrder.DATE).total == 2
+    assert search(index, "crash", tag="no-such-tag").total == 0
+    assert search(index, "crash safari", types=frozenset({DocType.COMMENT})).total == 1
 
 
 def test_feedback_results_carry_their_status(built):
@@ -215,6 +219,27 @@ def test_snippets_of_long_texts_are_whole_words_around_the_match(built):
     words = text.strip("…").split()
     assert all(word in (FILLER_WORDS | {"Then", "came", "the", "quarterly", "zebra", "migration", "report."})
                for word in words), words
+
+
+def test_totals_count_every_match_whatever_the_page_size(built, tmp_path):
+    _, index = built
+    for text, total in (("crash", 3), ("webhooks", 2), ("crash safari", 2), ('"crash report"', 1)):
+        assert {search(index, text, page_size=size).total for size in (1, 2, 10)} == {total}, text
+    # Whoosh drops sub-queries that can no longer reach the page (body-only matches, once title
+    # matches fill it); the total must still count their documents. Whoosh only does this above
+    # 5,000 documents, hence a bigger index of tiny ones (half a second).
+    many = SearchIndex(tmp_path / "many")
+    bodies = [("gadget " + "filler " * (n % 20)) if n % 3 == 0 else "filler" for n in range(5100)]
+    titles = ["Gadget" if n % 500 == 250 else "" for n in range(5100)]
+    synchronize(many, [SearchDocument(id=f"post:{n}", type=DocType.POST, url="u", title=titles[n], body=bodies[n])
+                       for n in range(5100)])
+    has_gadget = [bool(titles[n]) or "gadget" in bodies[n] for n in range(5100)]
+    both = [has_gadget[n] and "filler" in bodies[n] for n in range(5100)]
+    try:
+        assert {search(many, "gadget", page_size=size).total for size in (1, 10, 50)} == {sum(has_gadget)}
+        assert {search(many, "gadget filler", page_size=size).total for size in (1, 10, 50)} == {sum(both)}
+    finally:
+        many.close()
 
 
 def test_pagination_splits_results_without_overlap(built):

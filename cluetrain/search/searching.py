@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from whoosh.collectors import Collector, FilterCollector, SortingCollector, TermsCollector, TopCollector
 from whoosh.index import Index
+from whoosh.query import Query
 from whoosh.searching import Searcher
 
 from cluetrain.search.documents import DocType
@@ -82,30 +84,62 @@ def run_query(searcher: Searcher, request: SearchRequest) -> SearchResults:
     if request.text and words is None:
         return SearchResults(request=request, total=0, nothing_searchable=True)
     filters = filter_query(request)
-    by_date = request.sort is SortOrder.DATE or words is None
-    results = searcher.search(
-        words or match_everything(),
-        limit=request.page * request.page_size,
-        filter=filters,
-        sortedby="date" if by_date else None,
-        reverse=by_date,
-        # Block-quality skipping saves scoring but loses the count, which len() then recomputes in a
-        # second pass; we always show the total, so scoring every match is about twice as fast.
-        optimize=False,
-        # Which terms matched which document: lets the highlighter use stored offsets (see schema).
-        terms=words is not None,
-    )
+    query = words or match_everything()
+    ranking = _ranking(request, words)
+    collector = _wrapped(ranking, words, filters)
+    searcher.search_with_collector(query, collector)
+    results = collector.results()
     configure(results)
     offset = (request.page - 1) * request.page_size
     hits = tuple(_hit(hit, highlight=words is not None) for hit in results[offset : offset + request.page_size])
-    total = len(results)
+    total = _count(searcher, ranking, query, filters)
     suggestion = None
     if total == 0 and words is not None:
         suggestion = _suggestion(searcher, request, filters)
     return SearchResults(request=request, total=total, hits=hits, suggestion=suggestion)
 
 
-def _suggestion(searcher: Searcher, request: SearchRequest, filters: Any) -> str | None:
+def _ranking(request: SearchRequest, words: Query | None) -> Collector:
+    """How to pick one page of hits, chosen by what the query is like (see benchmarks/README.md)."""
+    limit = request.page * request.page_size
+    if request.sort is SortOrder.DATE or words is None:
+        return SortingCollector("date", limit=limit, reverse=True)
+    if len({text for _, text in words.iter_all_terms(phrases=True)}) > 1:
+        # Several words or a phrase: few documents match all of them, so score each once and count
+        # as we go. Whoosh's default would skip low-scoring blocks and then run the query a second
+        # time to count, twice the cost. replace=0 keeps Whoosh from dropping sub-queries that can
+        # no longer reach the page, which would also drop their documents from the count.
+        return TopCollector(limit, usequality=False, replace=0)
+    # One word can match a tenth of the archive: skipping blocks that cannot reach the page,
+    # then counting in a separate unscored pass, is cheaper than scoring every match.
+    return TopCollector(limit)
+
+
+def _wrapped(ranking: Collector, words: Query | None, filters: Query | None) -> Collector:
+    """The ranking collector with term recording and filters around it (Whoosh's own order)."""
+    collector = ranking
+    if words is not None:
+        # Which terms matched which document: lets the highlighter use stored offsets (see schema).
+        collector = TermsCollector(collector)
+    if filters is not None:
+        collector = FilterCollector(collector, allow=filters)
+    return collector
+
+
+def _count(searcher: Searcher, ranking: Collector, query: Query, filters: Query | None) -> int:
+    """How many documents matched, filters applied."""
+    if not (isinstance(ranking, TopCollector) and ranking.usequality):
+        return ranking.count()  # it saw every match the filters let through
+    # It skipped blocks, so count again without scoring. Not len(results): Whoosh then counts
+    # without the filters (and treats an empty filter set as no filter).
+    matched = searcher.docs_for_query(query)
+    if filters is None:
+        return sum(1 for _ in matched)
+    allowed = set(searcher.docs_for_query(filters))
+    return sum(1 for docnum in matched if docnum in allowed)
+
+
+def _suggestion(searcher: Searcher, request: SearchRequest, filters: Query | None) -> str | None:
     """A corrected query text, offered only if it finds something."""
     corrected = suggest_text(searcher, request.text)
     if corrected is None:
