@@ -232,7 +232,8 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=50_000)
     parser.add_argument("--feedback", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--workdir", default=str(Path(__file__).parent / "_work"), help="scratch folder (deleted first)")
+    parser.add_argument("--workdir", default=str(Path(__file__).parent / "_work" / "search"),
+                        help="scratch folder for this benchmark only (emptied first)")
     parser.add_argument("--queries-only", action="store_true",
                         help="only time queries, on the indexes a previous run (same sizes and seed) left in --workdir")
     args = parser.parse_args()
