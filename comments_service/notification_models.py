@@ -19,6 +19,8 @@ class MailKind(enum.StrEnum):
     REPLY = "reply"
     MODERATION_NEEDED = "moderation_needed"
     CONFIRM_IDENTITY = "confirm_identity"  # community identity: confirm an e-mail once, by link
+    CONFIRM_FEEDBACK = "confirm_feedback"  # double opt-in for updates on one's feedback items
+    FEEDBACK_UPDATE = "feedback_update"  # a status change or official answer on one's feedback item
 
 
 class MailStatus(enum.StrEnum):
@@ -54,6 +56,7 @@ class SubscriptionKind(enum.StrEnum):
     """What a subscriber hears about."""
 
     REPLIES = "replies"  # replies to their comments
+    FEEDBACK = "feedback"  # status changes and official answers on the feedback items they filed
 
 
 class Subscription(Base):

@@ -15,13 +15,26 @@ from sqlalchemy import select
 
 from comments_service import moderation
 from comments_service.models import utcnow
-from comments_service.notification_models import Subscription
+from comments_service.feedback_models import FeedbackItem
+from comments_service.notification_models import Subscription, SubscriptionKind
 from comments_service.notifications import Notifier, moderation_links
+from comments_service.origins import origin_allowed, site_origin
 from comments_service.runtime import get_runtime
+from comments_service.status_notifications import OptIn, request_updates
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 MAIL_LINK_ACTOR = "mail-link"
 _VERBS = {"approve": moderation.approve, "reject": moderation.reject}
+# What each kind of subscription is about, for the confirm and unsubscribe pages.
+_ABOUT = {SubscriptionKind.REPLIES: "someone replies to my comments",
+          SubscriptionKind.FEEDBACK: "the team changes the status of or answers feedback I filed"}
+_OPT_IN_PAGES = {
+    OptIn.CONFIRMATION_SENT: ("Check your inbox", "We sent a confirmation link to the address you gave with this item."),
+    OptIn.ALREADY_ACTIVE: ("Already on", "You already get e-mails about your feedback."),
+    OptIn.TOO_SOON: ("Check your inbox", "A confirmation link was sent a moment ago; please use that one."),
+    OptIn.NO_ADDRESS: ("No e-mail address", "This item was filed without an e-mail address, so we cannot write to you."),
+    OptIn.NOT_PUBLISHED: ("Not yet", "You can ask for e-mails once a moderator has published this item."),
+}
 
 
 def _page(title: str, message: str, *, action: str | None = None, button: str | None = None,
@@ -38,30 +51,59 @@ def _subscription(token: str) -> Subscription | None:
 @bp.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str) -> tuple[str, int]:
     """Confirm reply notifications (the second step of the double opt-in)."""
-    if _subscription(token) is None:
+    subscription = _subscription(token)
+    if subscription is None:
         return _page("Link not valid", "This confirmation link is not valid.", status=HTTPStatus.NOT_FOUND)
+    about = _ABOUT[subscription.kind]
     if request.method == "GET":
-        return _page("Confirm notifications", "Send me an e-mail when someone replies to my comments.",
-                     action=request.path, button="Confirm")
+        return _page("Confirm notifications", f"Send me an e-mail when {about}.", action=request.path,
+                     button="Confirm")
     with get_runtime().database.write() as session:
         found = session.scalar(select(Subscription).where(Subscription.token == token))
         found.confirmed_at = found.confirmed_at or utcnow()
         found.unsubscribed_at = None
-    return _page("Confirmed", "You will get an e-mail when someone replies to your comments.")
+    return _page("Confirmed", f"You will get an e-mail when {about}.")
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
 def unsubscribe(token: str) -> tuple[str, int]:
     """Stop reply notifications; a POST (the page's button or a mail client's one-click) does it."""
-    if _subscription(token) is None:
+    subscription = _subscription(token)
+    if subscription is None:
         return _page("Link not valid", "This unsubscribe link is not valid.", status=HTTPStatus.NOT_FOUND)
+    about = _ABOUT[subscription.kind]
     if request.method == "GET":
-        return _page("Unsubscribe", "Stop e-mails about replies to my comments.", action=request.path,
-                     button="Unsubscribe")
+        return _page("Unsubscribe", f"Stop e-mails when {about}.", action=request.path, button="Unsubscribe")
     with get_runtime().database.write() as session:
         found = session.scalar(select(Subscription).where(Subscription.token == token))
         found.unsubscribed_at = found.unsubscribed_at or utcnow()
-    return _page("Unsubscribed", "You will get no more e-mails about replies.")
+    return _page("Unsubscribed", f"You will get no more e-mails when {about}.")
+
+
+@bp.route("/feedback/<receipt_token>", methods=["GET", "POST"])
+def feedback_updates(receipt_token: str) -> tuple[str, int]:
+    """Opt in, from an item's receipt, to e-mails about its status and answers (a confirmation comes first)."""
+    database = get_runtime().database
+    with database.read() as session:
+        exists = session.scalar(select(FeedbackItem.id).where(FeedbackItem.receipt_token == receipt_token))
+    if exists is None:
+        return _page("Link not valid", "There is no feedback receipt here.", status=HTTPStatus.NOT_FOUND)
+    if not current_app.config["SMTP_HOST"]:
+        return _page("No e-mail", "This site sends no e-mail.", status=HTTPStatus.SERVICE_UNAVAILABLE)
+    if request.method == "GET":
+        return _page("E-mail me about this feedback", "Send me an e-mail when the team changes the status of or "
+                     "answers feedback I filed. We send one confirmation first.", action=request.path,
+                     button="E-mail me")
+    if not origin_allowed():
+        return _page("Not allowed", "This page is not allowed to do that.", status=HTTPStatus.FORBIDDEN)
+    config = current_app.config
+    with database.write() as session:
+        item = session.scalar(select(FeedbackItem).where(FeedbackItem.receipt_token == receipt_token))
+        outcome = request_updates(session, item, base_url=site_origin() or "", site_name=config["SITE_NAME"],
+                                  interval_seconds=config["IDENTITY_REQUEST_INTERVAL"])
+    current_app.extensions["cluetrain_notifier"].notify()
+    title, message = _OPT_IN_PAGES[outcome]
+    return _page(title, message)
 
 
 @bp.route("/moderate/<token>", methods=["GET", "POST"])

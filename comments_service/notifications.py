@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from comments_service import keys
 from comments_service.db import Database
+from comments_service.manifest import ManifestUnavailable
 from comments_service.mailer import MailDeliveryError, SmtpSettings, compose, mail_environment, one_line, send
 from comments_service.models import AuditAction, AuditEntry, Comment, utcnow
 from comments_service.notification_models import (
@@ -118,6 +119,9 @@ class Notifier:
             if session.get(EventCursor, AUDIT_CURSOR) is None:
                 newest = session.scalar(select(func.max(AuditEntry.id))) or 0
                 session.add(EventCursor(name=AUDIT_CURSOR, last_id=newest))
+            from comments_service.status_notifications import start_feedback_cursor  # imports this module
+
+            start_feedback_cursor(session)
 
     def collect(self) -> int:
         """Queue the mails for audit events after the cursor; returns how many events were read."""
@@ -179,6 +183,22 @@ class Notifier:
                     "excerpt": excerpt(comment.body), "url": url, "site_name": site_name},
                    unsubscribe_token=subscription.token)
 
+    def collect_feedback(self) -> int:
+        """Queue mails to feedback authors about status changes and answers (status_notifications)."""
+        from comments_service.status_notifications import collect_feedback_events  # imports this module
+
+        manifest = self.app.extensions["cluetrain"].manifest
+
+        def thread_url(key: str) -> str | None:
+            try:
+                thread = manifest.get(key)
+            except ManifestUnavailable:  # the mail still says what changed; the link is left out
+                return None
+            return thread.url if thread else None
+
+        with self._lock, self.database.write() as session:
+            return collect_feedback_events(session, thread_url=thread_url, site_name=self.app.config["SITE_NAME"])
+
     # --- outbox → SMTP -------------------------------------------------------------------------
 
     def send_due(self, now: datetime | None = None) -> int:
@@ -219,6 +239,7 @@ class Notifier:
         """Collect events and send what is due (the loop's body; tests call it directly)."""
         with self.app.app_context():
             self.collect()
+            self.collect_feedback()
             self.send_due()
 
     def notify(self) -> None:
