@@ -86,3 +86,11 @@ def test_asking_twice_sends_one_confirmation(feedback_mail_app, smtp, auth):
     client.post(opt_in)
     run(feedback_mail_app)
     assert len(inbox.take()) == 1
+
+
+def test_the_receipt_links_to_the_opt_in(feedback_mail_app, auth):
+    client = feedback_mail_app.test_client()
+    _, opt_in = receipt_path(client, auth)
+    token = opt_in.rsplit("/", 1)[1]
+    page = client.get(f"/feedback/receipts/{token}").get_data(as_text=True)
+    assert f'href="{opt_in}"' in page
