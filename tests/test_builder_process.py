@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -137,3 +141,41 @@ def test_serve_with_its_embedded_builder_is_the_one_active_builder(project: Path
     refused = subprocess.run([*cluetrain_command(), "--project", str(project), "serve", "--port", str(free_port())],
                              env=service.env(), capture_output=True, text=True, timeout=STARTUP_SECONDS)
     assert refused.returncode != 0 and "another builder is active" in refused.stderr
+
+
+def test_gunicorn_workers_and_a_separate_builder(project: Path, builders):
+    """The production shape: `gunicorn -w 2 'cluetrain.cli:wsgi_app()'` without builders, one `cluetrain builder`."""
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    if not gunicorn.exists():
+        gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
+    service = Service(project, free_port(), settings=FAST_LEASE)
+    builder = BuilderRun(service, "production")
+    builders.append(builder)
+    builder.wait_for(lambda: "builder ready" in builder.text(), "the first build")
+    with service.log.open("a") as log:
+        service.process = subprocess.Popen([str(gunicorn), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{service.port}",
+                                            "cluetrain.cli:wsgi_app()"], env=service.env(), cwd=project,
+                                           stdout=log, stderr=subprocess.STDOUT)
+
+    def healthy() -> bool:
+        try:
+            with urllib.request.urlopen(service.url + "/healthz", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            time.sleep(0.1)
+            return False
+
+    try:
+        service.wait_for(healthy, "gunicorn to answer /healthz")
+        token = service.cli("token", "create").strip().splitlines()[-1]
+        receipt = submit(service, "Linus", "Through gunicorn.")
+        comment_id = service.json(receipt)["id"]
+        service.json(f"/api/moderation/comments/{comment_id}/approve", method="POST", token=token)
+        service.wait_for(lambda: service.json(receipt)["status"] == "published", "the receipt to say published")
+        page = lxml.html.fromstring(service.text("/posts/hello/"))
+        assert "Through gunicorn." in page.get_element_by_id(f"comment-{comment_id}").text_content()
+        assert "holds the builder lease" in builder.text()  # gunicorn's workers never took it
+        assert f":{builder.process.pid}:" in lease_holder(project)
+    finally:
+        service.process.send_signal(signal.SIGTERM)
+        service.process.wait(timeout=30)
