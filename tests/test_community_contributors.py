@@ -88,3 +88,22 @@ def test_a_bad_points_setting_fails_the_build(tmp_path):
     site.post("alpha")
     with pytest.raises(BuildError, match="COMMUNITY_CONTRIBUTOR_POINTS"):
         site.build(COMMUNITY_CONTRIBUTOR_POINTS={"likes": 1})
+
+
+def test_incremental_updates_keep_badges_equal_to_a_full_build(tmp_path):
+    """A newcomer's first comment updates incrementally; crossing a level (badge on other threads) builds in full."""
+    from cluetrain.incremental import UpdateMode
+    from tests.incremental_helpers import differences, fresh_build, populate, resident
+
+    site = Site(tmp_path)
+    threads = populate(site)
+    site.comment(threads[0], "k1", contributor=ADA, date=when(3))
+    resident_site = resident(site)
+    site.comment(threads[1], "k2", author="Bo", contributor=BO, date=when(4))
+    assert resident_site.update([site.content / "comments" / threads[1] / "k2.md"]).mode is UpdateMode.INCREMENTAL
+    assert differences(site.output, fresh_build(site)[0]) == []
+    site.comment(threads[1], "k3", contributor=ADA, date=when(5), helpful=True)
+    site.comment(threads[1], "k4", contributor=ADA, date=when(6), helpful=True)  # 3 comments + 2 helpful = 13: Regular
+    report = resident_site.update([site.content / "comments" / threads[1] / name for name in ("k3.md", "k4.md")])
+    assert report.mode is UpdateMode.FULL
+    assert differences(site.output, fresh_build(site)[0]) == []

@@ -133,17 +133,14 @@ class CommunityGenerator(Generator):
         for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)
         after = self._inputs()
-        changed = [path for path, data in after.items() if before.get(path) != data]
-        return changed + self._pages_with_new_badges(levels_before)
+        if any(self.levels_by_key.get(key) != level for key, level in levels_before.items()):
+            # Someone's badge changed on every thread they wrote in: the resident builder only lets a
+            # plugin rewrite its own outputs, so ask for the full build (rare: a level is crossed).
+            # A newcomer's first badge is only on the threads being rewritten anyway.
+            from cluetrain.incremental import NeedsFullBuild  # the builder's exception; imported late, it imports Pelican
 
-    def _pages_with_new_badges(self, levels_before: dict[str, Level]) -> list[str]:
-        """Thread pages showing a contributor whose level changed (their badge is on every one)."""
-        moved = {key for key in levels_before.keys() | self.levels_by_key.keys()
-                 if levels_before.get(key) != self.levels_by_key.get(key)}
-        if not moved:
-            return []
-        return [content.save_as for content, _ in self._threads().values() if getattr(content, "save_as", None)
-                and any(node.comment.contributor in moved for node in content.thread.walk())]
+            raise NeedsFullBuild("a contributor's level changed, and their badge is on other threads")
+        return [path for path, data in after.items() if before.get(path) != data]
 
     def generate_output(self, writer: Any) -> None:
         """Write the stats page and its charts, then each author's page and chart."""
