@@ -63,6 +63,9 @@ def render_form(values: dict[str, str], *, status: int = 200, message: str | Non
     secret, max_age = current_app.config["SECRET_KEY"], current_app.config["FORM_TOKEN_MAX_AGE"]
     # Keep the original token while it is valid, so the time spent before an error still counts.
     token = form_token if keys.form_age(form_token, secret, max_age) is not None else _form_token()
+    proven = current_identity()
+    if proven is not None and not values.get("author") and not values.get("email"):
+        values = values | {"author": proven.name, "email": proven.email}  # community: a confirmed commenter's own
     html = render_template("comment_form.html", values=values, errors=errors or {}, message=message,
                            thread=thread, parent=parent, form_token=token)
     return html, status

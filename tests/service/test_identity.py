@@ -137,3 +137,12 @@ def test_a_proven_comment_file_carries_the_contributor_key_and_no_address(mail_a
     proven = [text for text in texts if f"Contributor: {key}\n" in text]
     assert len(proven) == 1 and key == contributor_key(mail_app.config["CONTRIBUTOR_SECRET"], "ada@example.org")
     assert all("example.org" not in text.split("\n\n")[0].replace("https://ada.example.org/", "") for text in texts)
+
+
+def test_the_service_form_is_prefilled_for_a_confirmed_commenter(mail_app, smtp):
+    _, inbox = smtp
+    client = mail_app.test_client()
+    confirm_by_mail(mail_app, client, inbox)
+    page = client.get("/comments?thread=hello").get_data(as_text=True)
+    assert 'value="Ada Lovelace"' in page and 'value="ada@example.org"' in page and 'href="/identity/"' in page
+    assert 'value="Ada Lovelace"' not in mail_app.test_client().get("/comments?thread=hello").get_data(as_text=True)
