@@ -92,6 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("IDENTITY_LINK_MAX_AGE", int, 172_800, "seconds a link that confirms a commenter's e-mail stays valid (each link works once)"),
     Setting("IDENTITY_COOKIE_MAX_AGE", int, 31_536_000, "seconds the confirmed-commenter cookie lasts (HttpOnly, SameSite=Lax, Secure as SESSION_COOKIE_SECURE)"),
     Setting("IDENTITY_REQUEST_INTERVAL", int, 300, "seconds before another confirmation mail is sent to the same address"),
+    Setting("IDENTITY_REQUESTS_PER_HOUR", int, 200, "confirmation mails the whole site sends per hour at most (0: no cap)"),
     # --- community stats export (moderation_export.py) ---
     Setting("MODERATION_STATS_PATH", str, "stats/moderation.json", "where monthly moderation counts are exported after moderation actions, relative to CONTENT_PATH; must be the site's `COMMUNITY_MODERATION_STATS` (empty: no export)"),
     Setting("MODERATION_STATS_DELAY_SECONDS", float, 30.0, "the export waits this long without moderation actions, so a burst writes the file once (0: at once)"),

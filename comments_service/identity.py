@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comments_service import keys
@@ -52,6 +52,7 @@ class RequestOutcome(enum.StrEnum):
 
     QUEUED = "queued"
     TOO_SOON = "too_soon"  # a link went to this address less than IDENTITY_REQUEST_INTERVAL ago
+    BUSY = "busy"  # IDENTITY_REQUESTS_PER_HOUR links went out site-wide in the last hour
 
 
 def _signer(secret: str) -> URLSafeTimedSerializer:
@@ -85,9 +86,15 @@ def clear_identity_cookie(response: Response, config: Any) -> None:
 
 
 def request_confirmation(session: Session, email: str, name: str, *, base_url: str, site_name: str,
-                         interval_seconds: int) -> RequestOutcome:
+                         interval_seconds: int, per_hour: int = 0) -> RequestOutcome:
     """Record a one-time link for ``email`` and queue the mail that carries it (sent by the notifier)."""
     email = email.strip().lower()
+    if per_hour:
+        # A cap on everyone together: the per-address interval alone lets a script mail many addresses.
+        last_hour = session.scalar(select(func.count()).select_from(IdentityRequest).where(
+            IdentityRequest.created_at >= utcnow() - timedelta(hours=1))) or 0
+        if last_hour >= per_hour:
+            return RequestOutcome.BUSY
     since = utcnow() - timedelta(seconds=interval_seconds)
     recent = session.scalar(select(IdentityRequest.id).where(IdentityRequest.email == email,
                                                              IdentityRequest.created_at >= since).limit(1))

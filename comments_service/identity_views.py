@@ -12,6 +12,7 @@ from comments_service.runtime import get_runtime
 from comments_service.validation import check_author, check_email
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
+BUSY = "Many confirmation links were asked for in the last hour. Please try again later."
 SENT = "If the address can receive mail, a confirmation link is on its way. It works once, on the device you open it on."
 
 
@@ -68,9 +69,14 @@ def ask():
         return _request_form(values, errors, "Please fix the marked fields.", HTTPStatus.UNPROCESSABLE_ENTITY)
     config = current_app.config
     with get_runtime().database.write() as session:
-        identity.request_confirmation(session, email, name, base_url=site_origin() or "",
-                                      site_name=config["SITE_NAME"],
-                                      interval_seconds=config["IDENTITY_REQUEST_INTERVAL"])
+        outcome = identity.request_confirmation(session, email, name, base_url=site_origin() or "",
+                                                site_name=config["SITE_NAME"],
+                                                interval_seconds=config["IDENTITY_REQUEST_INTERVAL"],
+                                                per_hour=config["IDENTITY_REQUESTS_PER_HOUR"])
+    if outcome is identity.RequestOutcome.BUSY:
+        if wants_json:
+            return jsonify({"error": BUSY, "errors": {}}), HTTPStatus.TOO_MANY_REQUESTS
+        return _page("Please try later", BUSY, status=HTTPStatus.TOO_MANY_REQUESTS)
     notifier = current_app.extensions.get("cluetrain_notifier")
     if notifier is not None:
         notifier.notify()

@@ -146,3 +146,13 @@ def test_the_service_form_is_prefilled_for_a_confirmed_commenter(mail_app, smtp)
     page = client.get("/comments?thread=hello").get_data(as_text=True)
     assert 'value="Ada Lovelace"' in page and 'value="ada@example.org"' in page and 'href="/identity/"' in page
     assert 'value="Ada Lovelace"' not in mail_app.test_client().get("/comments?thread=hello").get_data(as_text=True)
+
+
+def test_a_site_wide_cap_on_confirmation_mails(make_app, smtp):
+    controller, inbox = smtp
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=controller.port, NOTIFY_POLL_SECONDS=0,
+                   SITE_URL="http://127.0.0.1:8000", IDENTITY_REQUESTS_PER_HOUR=2)
+    client = app.test_client()
+    assert [ask(client, email=f"p{i}@example.org").status_code for i in range(3)] == [202, 202, 429]
+    run(app)
+    assert len(inbox.take()) == 2
