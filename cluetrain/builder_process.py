@@ -81,7 +81,9 @@ class BuilderProcess:
     def _build_loop(self, heartbeat: Heartbeat) -> None:
         content = self.settings["CONTENT_PATH"]
         publisher = Publisher(self.database, content, lock_path=self.instance / "publish.lock")
-        publisher.start_up()  # files for every approval recorded while no builder or worker published
+        # Files for every approval recorded while no worker published. Not start_up(): its temp-file
+        # sweep could delete a file a running worker is writing at this moment.
+        publisher.reconcile()
         builder: Builder = self.make_builder()
         retry = self.settings["REBUILD_RETRY_SECONDS"]
         lock = self.instance / "build.lock"
