@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -20,6 +20,7 @@ from comments_service.feedback_models import (
 from comments_service.feedback_runtime import get_feedback
 from comments_service.feedback_validation import FeedbackFields, validate_feedback
 from comments_service.guard import Action, Candidate, evaluate
+from comments_service.identity_views import current_identity
 from comments_service.intake import RULES_ACTOR, Refusal, Submission, SubmissionRefused
 from comments_service.models import MAX_USER_AGENT_LENGTH, CommentStatus, utcnow
 from comments_service.runtime import get_runtime
@@ -64,12 +65,15 @@ def submit_feedback(submission: Submission) -> AcceptedFeedback:
     values = _values(clean)
     idem = keys.idempotency_key(submission.idempotency_key, "feedback", *values)
     fingerprint = keys.fingerprint("feedback", *values)
+    proven = submission.proven or (current_identity() if has_request_context() else None)  # community identity
     candidate = Candidate(
         thread=FEEDBACK_THREAD, author=clean.author, email=clean.email, website=None,
         # The rules read the title too: a disallowed word in it counts like one in the body.
         body=f"{clean.title}\n\n{clean.body}", html=html, body_hash=keys.body_hash(clean.body), ip=submission.ip,
         honeypot=submission.honeypot,
         form_age=keys.form_age(submission.form_token, config["SECRET_KEY"], config["FORM_TOKEN_MAX_AGE"]),
+        # community: a confirmed commenter's identity cookie proves the e-mail here too (rule unproven_identity)
+        proven_email=proven.email if proven else None, proven_name=proven.name if proven else None,
     )
     runtime, settings = get_runtime(), get_feedback().settings
     try:

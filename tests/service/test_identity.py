@@ -156,3 +156,21 @@ def test_a_site_wide_cap_on_confirmation_mails(make_app, smtp):
     assert [ask(client, email=f"p{i}@example.org").status_code for i in range(3)] == [202, 202, 429]
     run(app)
     assert len(inbox.take()) == 2
+
+
+def test_feedback_under_a_confirmed_address_needs_the_cookie_too(mail_app, smtp):
+    from comments_service.feedback_models import FeedbackItem
+    from tests.service.feedback_fixtures import feedback_json
+
+    _, inbox = smtp
+    ada = mail_app.test_client()
+    confirm_by_mail(mail_app, ada, inbox)
+
+    def rule_of(client, **fields) -> str:
+        response = client.post("/api/feedback", json=feedback_json(**fields))
+        assert response.status_code in (201, 202), response.get_data(as_text=True)
+        with mail_app.extensions["cluetrain"].database.read() as session:
+            return session.get(FeedbackItem, response.get_json()["id"]).rule
+
+    assert rule_of(mail_app.test_client(), title="Mallory's idea") == "unproven_identity"
+    assert rule_of(ada, title="Ada's own idea", body="Really mine.") != "unproven_identity"
