@@ -87,7 +87,8 @@ def write_search_site(site: Site) -> None:
     site.post("login-crash", title="Login crash on Safari", date="2026-01-10 09:00", tags="bugs, safari",
               body="The dashboard crashes right after login on Safari 17. Attach the crash report, please.")
     site.post("larkspur-3", title="Larkspur 3 release notes", date="2026-03-01 09:00", author="Jonas Berg",
-              tags="releases", body="Funnels, retention charts and a faster exporter. We fixed a crash in the exporter.")
+              tags="releases",
+              body="Funnels, retention charts and a faster exporter. We fixed a crash in the exporter.")
     site.post("webhooks", title="Webhooks", date="2026-02-01 09:00", tags="integrations",
               body="Send events to your own endpoints as they happen.")
     site.post("integrations-roundup", title="Integrations roundup", date="2026-02-20 09:00",

@@ -19,7 +19,6 @@ from cluetrain.search.query import Hit, SearchRequest, SearchResults, SortOrder
 from cluetrain.search.schema import from_utc_naive
 from cluetrain.search.spelling import suggest_text
 
-
 OPEN_ATTEMPTS = 3
 
 
