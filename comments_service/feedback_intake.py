@@ -96,6 +96,9 @@ def submit_feedback(submission: Submission) -> AcceptedFeedback:
                 source=submission.source, rule=decision.rule, rule_reason=decision.reason, created_at=now,
                 updated_at=now, receipt_token=keys.new_receipt_token(), idempotency_key=idem,
                 fingerprint=fingerprint, votes=0, votes_base=0, revision=1,
+                # community: a public contributor key only for an address the sender proved
+                contributor=keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email)
+                if candidate.proves_email() else None,
             )
             session.add(item)
             session.flush()

@@ -51,6 +51,8 @@ class FeedbackItem(Base):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("feedback_items.id"), index=True)
+    # Community: the public contributor key, only when the filer proved the e-mail (identity cookie).
+    contributor: Mapped[str | None] = mapped_column(String(16))
     answer_body: Mapped[str | None] = mapped_column(Text)
     answer_html: Mapped[str | None] = mapped_column(Text)
     answer_by: Mapped[str | None] = mapped_column(String(MAX_NAME_LENGTH))

@@ -45,6 +45,7 @@ def to_content(item: FeedbackItem, history: list[FeedbackStatusChange]) -> cf.Fe
         date=item.created_at, body=item.body, votes=item.votes, tags=tuple(item.tags),
         history=tuple(cf.StatusChange(change.status, change.at, change.by) for change in history),
         merged_into=item.merged_into_id, answer=answer,
+        contributor=item.contributor,  # community: set only for a proven address
     )
 
 

@@ -174,3 +174,20 @@ def test_feedback_under_a_confirmed_address_needs_the_cookie_too(mail_app, smtp)
 
     assert rule_of(mail_app.test_client(), title="Mallory's idea") == "unproven_identity"
     assert rule_of(ada, title="Ada's own idea", body="Really mine.") != "unproven_identity"
+
+
+def test_a_proven_feedback_file_carries_the_contributor_key(mail_app, smtp, auth, project):
+    from comments_service.keys import contributor_key
+    from tests.service.feedback_fixtures import feedback_json, item_file
+
+    _, inbox = smtp
+    ada = mail_app.test_client()
+    confirm_by_mail(mail_app, ada, inbox)
+    mine = ada.post("/api/feedback", json=feedback_json(title="Proven idea")).get_json()["id"]
+    typed = mail_app.test_client().post("/api/feedback", json=feedback_json(
+        title="Typed idea", author="Grace", email="grace@example.org", body="Other.")).get_json()["id"]
+    for item_id in (mine, typed):
+        assert ada.post(f"/api/moderation/feedback/{item_id}/approve", headers=auth).status_code == 200
+    key = contributor_key(mail_app.config["CONTRIBUTOR_SECRET"], "ada@example.org")
+    assert f"\nContributor: {key}\n" in item_file(project, mine).read_text(encoding="utf-8")
+    assert "Contributor:" not in item_file(project, typed).read_text(encoding="utf-8")
