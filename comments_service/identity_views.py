@@ -13,7 +13,8 @@ from comments_service.validation import check_author, check_email
 
 bp = Blueprint("identity", __name__, url_prefix="/identity")
 BUSY = "Many confirmation links were asked for in the last hour. Please try again later."
-SENT = "If the address can receive mail, a confirmation link is on its way. It works once, on the device you open it on."
+SENT = ("If the address can receive mail, a confirmation link is on its way. "
+        "It works once, on the device you open it on.")
 
 
 def _page(title: str, message: str, *, action: str | None = None, button: str | None = None,
@@ -65,7 +66,8 @@ def ask():
         errors["email"] = "This site sends no e-mail, so addresses cannot be confirmed."
     if errors:
         if wants_json:
-            return jsonify({"error": "Please fix the marked fields.", "errors": errors}), HTTPStatus.UNPROCESSABLE_ENTITY
+            body = {"error": "Please fix the marked fields.", "errors": errors}
+            return jsonify(body), HTTPStatus.UNPROCESSABLE_ENTITY
         return _request_form(values, errors, "Please fix the marked fields.", HTTPStatus.UNPROCESSABLE_ENTITY)
     config = current_app.config
     with get_runtime().database.write() as session:

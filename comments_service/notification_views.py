@@ -29,10 +29,12 @@ _VERBS = {"approve": moderation.approve, "reject": moderation.reject}
 _ABOUT = {SubscriptionKind.REPLIES: "someone replies to my comments",
           SubscriptionKind.FEEDBACK: "the team changes the status of or answers feedback I filed"}
 _OPT_IN_PAGES = {
-    OptIn.CONFIRMATION_SENT: ("Check your inbox", "We sent a confirmation link to the address you gave with this item."),
+    OptIn.CONFIRMATION_SENT: ("Check your inbox",
+                              "We sent a confirmation link to the address you gave with this item."),
     OptIn.ALREADY_ACTIVE: ("Already on", "You already get e-mails about your feedback."),
     OptIn.TOO_SOON: ("Check your inbox", "A confirmation link was sent a moment ago; please use that one."),
-    OptIn.NO_ADDRESS: ("No e-mail address", "This item was filed without an e-mail address, so we cannot write to you."),
+    OptIn.NO_ADDRESS: ("No e-mail address",
+                       "This item was filed without an e-mail address, so we cannot write to you."),
     OptIn.NOT_PUBLISHED: ("Not yet", "You can ask for e-mails once a moderator has published this item."),
 }
 

@@ -137,7 +137,8 @@ class CommunityGenerator(Generator):
             # Someone's badge changed on every thread they wrote in: the resident builder only lets a
             # plugin rewrite its own outputs, so ask for the full build (rare: a level is crossed).
             # A newcomer's first badge is only on the threads being rewritten anyway.
-            from cluetrain.incremental import NeedsFullBuild  # the builder's exception; imported late, it imports Pelican
+            # The builder's exception, imported late: the package imports Pelican's internals.
+            from cluetrain.incremental import NeedsFullBuild
 
             raise NeedsFullBuild("a contributor's level changed, and their badge is on other threads")
         return [path for path, data in after.items() if before.get(path) != data]
