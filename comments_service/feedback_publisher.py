@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from cluetrain import content_format as cf
+from comments_service.background import PollingLoop
 from comments_service.db import Database, file_lock
 from comments_service.feedback_adoption import adopt_files
 from comments_service.feedback_models import FeedbackAuditAction, FeedbackAuditEntry, FeedbackItem, FeedbackStatusChange
@@ -74,9 +75,7 @@ class FeedbackPublisher:
         self.flush_seconds = flush_seconds
         self.on_change = on_change
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = PollingLoop("cluetrain-feedback-publisher")
 
     def start_up(self) -> list[Path]:
         """Take in item files the database does not know (sample content, a restore), then publish."""
@@ -156,27 +155,12 @@ class FeedbackPublisher:
 
     def notify(self) -> None:
         """Wake the background loop now."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self, poll_seconds: float) -> None:
         """Reconcile in a background thread every ``poll_seconds`` and when notified."""
-        def loop() -> None:
-            while not self._stopping.is_set():
-                self._wake.wait(poll_seconds)
-                self._wake.clear()
-                if self._stopping.is_set():
-                    break
-                try:
-                    self.reconcile()
-                except Exception:  # noqa: BLE001 - keep polling; the error is logged and retried
-                    log.exception("publishing feedback failed; retrying in %s s", poll_seconds)
-
-        self._thread = threading.Thread(target=loop, name="cluetrain-feedback-publisher", daemon=True)
-        self._thread.start()
+        self._loop.start(self.reconcile, poll_seconds)
 
     def stop(self) -> None:
         """Stop the background loop."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._loop.stop()

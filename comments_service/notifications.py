@@ -19,12 +19,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comments_service import keys
+from comments_service.background import PollingLoop
 from comments_service.db import Database
-from comments_service.manifest import ManifestUnavailable
 from comments_service.mailer import MailDeliveryError, SmtpSettings, compose, mail_environment, one_line, send
+from comments_service.manifest import ManifestUnavailable
 from comments_service.models import AuditAction, AuditEntry, Comment, utcnow
 from comments_service.notification_models import (
-    EventCursor, MailKind, MailStatus, OutboxMail, Subscription, SubscriptionKind,
+    EventCursor,
+    MailKind,
+    MailStatus,
+    OutboxMail,
+    Subscription,
+    SubscriptionKind,
 )
 
 log = logging.getLogger(__name__)
@@ -101,9 +107,7 @@ class Notifier:
         self.link_seconds: int = config["MODERATION_LINK_MAX_AGE"]
         self.environment = mail_environment()
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = PollingLoop("cluetrain-notifier")
 
     def base_url(self) -> str:
         """Where the service's public pages are (the site's origin: the proxy passes /notifications/)."""
@@ -244,27 +248,12 @@ class Notifier:
 
     def notify(self) -> None:
         """Wake the background loop now."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self, poll_seconds: float) -> None:
         """Collect and send in a background thread every ``poll_seconds`` and when notified."""
-        def loop() -> None:
-            while not self._stopping.is_set():
-                self._wake.wait(poll_seconds)
-                self._wake.clear()
-                if self._stopping.is_set():
-                    break
-                try:
-                    self.run_once()
-                except Exception:  # noqa: BLE001 - keep the loop alive; logged and retried next round
-                    log.exception("notifications failed; retrying in %s s", poll_seconds)
-
-        self._thread = threading.Thread(target=loop, name="cluetrain-notifier", daemon=True)
-        self._thread.start()
+        self._loop.start(self.run_once, poll_seconds)
 
     def stop(self) -> None:
         """Stop the background loop."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._loop.stop()

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import and_, or_, select, update
 
 from cluetrain import content_format as cf
+from comments_service.background import PollingLoop
 from comments_service.db import Database, file_lock
 from comments_service.models import AuditAction, AuditEntry, Comment, CommentStatus, utcnow
 
@@ -60,9 +61,7 @@ class Publisher:
         self.lock_path = lock_path
         self.on_change = on_change
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._loop = PollingLoop("cluetrain-publisher")
 
     def start_up(self) -> list[Path]:
         """Remove temp files an interrupted write left, then publish whatever is due."""
@@ -105,29 +104,17 @@ class Publisher:
 
     def notify(self) -> None:
         """Wake the background loop now."""
-        self._wake.set()
+        self._loop.wake()
 
     def start(self, poll_seconds: float, also: Callable[[], None] | None = None) -> None:
         """Reconcile in a background thread every ``poll_seconds`` and when notified."""
-        def loop() -> None:
-            while not self._stopping.is_set():
-                self._wake.wait(poll_seconds)
-                self._wake.clear()
-                if self._stopping.is_set():
-                    break
-                try:
-                    self.reconcile()
-                    if also:
-                        also()
-                except Exception:  # noqa: BLE001 - keep polling; the error is logged and retried
-                    log.exception("publishing failed; retrying in %s s", poll_seconds)
+        def work() -> None:
+            self.reconcile()
+            if also:
+                also()
 
-        self._thread = threading.Thread(target=loop, name="cluetrain-publisher", daemon=True)
-        self._thread.start()
+        self._loop.start(work, poll_seconds)
 
     def stop(self) -> None:
         """Stop the background loop."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(10)
+        self._loop.stop()
