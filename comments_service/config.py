@@ -84,6 +84,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_STARTTLS", bool, False, "upgrade the SMTP connection with STARTTLS before logging in"),
     Setting("MAIL_FROM", str, "noreply@localhost", "the sender address of notification e-mails (SITE_NAME is its display name)"),
     Setting("MODERATOR_EMAILS", list, [], "addresses told about every comment held for moderation, with signed approve/reject links"),
+    Setting("MODERATOR_DIGEST_HOURS", int, 0, "0: a mail per held comment; N: instead, one digest every N hours listing the held comments, sent when something new is held"),
     Setting("MODERATION_LINK_MAX_AGE", int, 172_800, "seconds an approve/reject link in a moderator's mail stays valid"),
     Setting("NOTIFY_POLL_SECONDS", float, 5.0, "how often the notifier turns new events into mails and sends what is due (0: never in the background)"),
     Setting("NOTIFY_MAX_ATTEMPTS", int, 8, "tries before a mail is given up (waits double after each failure, from 30 s up to 6 hours)"),

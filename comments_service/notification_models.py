@@ -18,6 +18,7 @@ class MailKind(enum.StrEnum):
     CONFIRM_REPLIES = "confirm_replies"
     REPLY = "reply"
     MODERATION_NEEDED = "moderation_needed"
+    MODERATION_DIGEST = "moderation_digest"  # with MODERATOR_DIGEST_HOURS: held comments, every few hours
     CONFIRM_IDENTITY = "confirm_identity"  # community identity: confirm an e-mail once, by link
     CONFIRM_FEEDBACK = "confirm_feedback"  # double opt-in for updates on one's feedback items
     FEEDBACK_UPDATE = "feedback_update"  # a status change or official answer on one's feedback item

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from comments_service import keys
 from comments_service.background import PollingLoop
 from comments_service.db import Database
+from comments_service.digest import queue_digest
 from comments_service.mailer import MailDeliveryError, SmtpSettings, compose, mail_environment, one_line, send
 from comments_service.manifest import ManifestUnavailable
 from comments_service.models import AuditAction, AuditEntry, Comment, utcnow
@@ -105,6 +106,7 @@ class Notifier:
         self.moderators: list[str] = list(config["MODERATOR_EMAILS"])
         self.max_attempts: int = config["NOTIFY_MAX_ATTEMPTS"]
         self.link_seconds: int = config["MODERATION_LINK_MAX_AGE"]
+        self.digest_hours: int = config["MODERATOR_DIGEST_HOURS"]
         self.environment = mail_environment()
         self._lock = threading.Lock()
         self._loop = PollingLoop("cluetrain-notifier")
@@ -156,16 +158,30 @@ class Notifier:
             AuditEntry.id < event.id))
         return not earlier
 
-    def _moderation_needed(self, session: Session, comment: Comment, event: AuditEntry) -> None:
+    def moderation_item(self, comment: Comment) -> dict[str, Any]:
+        """What a moderator is told about one held comment, with signed approve/reject links."""
         signer = moderation_links(self.app.config["SECRET_KEY"])
         base = self.base_url()
         links = {f"{verb}_url": f"{base}/notifications/moderate/{signer.dumps({'c': comment.id, 'a': verb})}"
                  for verb in ("approve", "reject")}
-        variables = {"author": one_line(comment.author), "thread": comment.thread, "rule": comment.rule,
-                     "excerpt": excerpt(comment.body), "queue_url": f"{base}/moderate/",
-                     "link_hours": self.link_seconds // 3600, **links}
+        return {"author": one_line(comment.author), "thread": comment.thread, "rule": comment.rule,
+                "excerpt": excerpt(comment.body), "queue_url": f"{base}/moderate/",
+                "link_hours": self.link_seconds // 3600, **links}
+
+    def _moderation_needed(self, session: Session, comment: Comment, event: AuditEntry) -> None:
+        if self.digest_hours:  # the next digest lists it instead
+            return
+        variables = self.moderation_item(comment)
         for address in self.moderators:
             _queue(session, MailKind.MODERATION_NEEDED, address, None, variables)
+
+    def queue_digest(self, now: datetime | None = None) -> bool:
+        """With MODERATOR_DIGEST_HOURS set: one mail per moderator when it is due and something new is held."""
+        if not self.digest_hours or not self.moderators:
+            return False
+        with self._lock, self.database.write() as session:
+            return queue_digest(session, self.moderators, every=timedelta(hours=self.digest_hours),
+                                describe=self.moderation_item, now=now or utcnow())
 
     def _published(self, session: Session, comment: Comment) -> None:
         base, site_name = self.base_url(), self.app.config["SITE_NAME"]
@@ -183,7 +199,8 @@ class Notifier:
             thread = self.app.extensions["cluetrain"].manifest.get(comment.thread)
             url = f"{thread.url}#comment-{comment.id}" if thread else f"{base}/"
             _queue(session, MailKind.REPLY, parent.email, parent.author,
-                   {"name": parent.author, "replier": comment.author, "title": thread.title if thread else comment.thread,
+                   {"name": parent.author, "replier": comment.author,
+                    "title": thread.title if thread else comment.thread,
                     "excerpt": excerpt(comment.body), "url": url, "site_name": site_name},
                    unsubscribe_token=subscription.token)
 
@@ -244,6 +261,7 @@ class Notifier:
         with self.app.app_context():
             self.collect()
             self.collect_feedback()
+            self.queue_digest()
             self.send_due()
 
     def notify(self) -> None:
