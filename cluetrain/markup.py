@@ -10,6 +10,7 @@ import html
 
 import markdown
 import nh3
+from markupsafe import Markup
 
 from cluetrain.content_format import FORBIDDEN_CHARACTERS
 
@@ -49,6 +50,11 @@ def sanitize_html(fragment: str) -> str:
     # Entities such as &#1; decode to controls XML cannot carry (feeds). Replace, never delete them:
     # deleting would turn a harmless "java\x01script:" link into "javascript:" after the sanitizer ran.
     return FORBIDDEN_CHARACTERS.sub("\ufffd", _CLEANER.clean(fragment))
+
+
+def stored_html(fragment: str) -> Markup:
+    """HTML kept from an earlier render, cleaned again before it is shown (a stricter allowlist covers old rows)."""
+    return Markup(sanitize_html(fragment))
 
 
 def plain_text(fragment: str) -> str:

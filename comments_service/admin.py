@@ -6,9 +6,8 @@ from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from markupsafe import Markup
 
-from cluetrain.markup import sanitize_html
+from cluetrain.markup import stored_html
 from comments_service.auth import (
     AuthError,
     authenticate,
@@ -77,8 +76,7 @@ def queue():
         return redirect(url_for("admin.queue"), code=HTTPStatus.SEE_OTHER)
     with get_runtime().database.read() as session:
         total, rows = wanted.run(session)
-    # Sanitized at submission; cleaned again here so a stricter sanitizer also covers old rows.
-    items = [(c, Markup(sanitize_html(c.html))) for c in rows]
+    items = [(c, stored_html(c.html)) for c in rows]
     status = wanted.statuses[0].value if len(wanted.statuses) == 1 else CommentStatus.PENDING.value
     pages = {"previous": max(wanted.offset - wanted.limit, 0) if wanted.offset else None,
              "next": wanted.offset + wanted.limit if wanted.offset + wanted.limit < total else None}

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from cluetrain.markup import stored_html
 from comments_service.auth import login_required
 from comments_service.feedback_models import FeedbackAuditEntry, FeedbackItem, FeedbackStatusChange
 from comments_service.feedback_moderation import ACTIONS, FeedbackVerb, edit, merge, set_status
@@ -55,8 +55,8 @@ def item_page(item_id: int):
         audit = list(session.scalars(select(FeedbackAuditEntry).where(FeedbackAuditEntry.item_id == item_id)
                                      .order_by(FeedbackAuditEntry.id.desc())))
     settings = get_feedback().settings
-    return render_template("feedback/admin_item.html", item=item, html=Markup(item.html),
-                           answer_html=Markup(item.answer_html or ""), history=history, audit=audit,
+    return render_template("feedback/admin_item.html", item=item, html=stored_html(item.html),
+                           answer_html=stored_html(item.answer_html or ""), history=history, audit=audit,
                            statuses=settings.statuses, default_name=settings.answer_author, verbs=list(FeedbackVerb))
 
 

@@ -6,10 +6,10 @@ import secrets
 from http import HTTPStatus
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
 from cluetrain import content_format as cf
+from cluetrain.markup import stored_html
 from comments_service import keys
 from comments_service.feedback_intake import submit_feedback
 from comments_service.feedback_models import FeedbackItem
@@ -74,7 +74,7 @@ def receipt(token: str):
     found = find_receipt(token)
     if wants_json():
         return jsonify(found.as_json())
-    return render_template("feedback/receipt.html", receipt=found, body_html=Markup(found.item.html))
+    return render_template("feedback/receipt.html", receipt=found, body_html=stored_html(found.item.html))
 
 
 def _voter_token() -> tuple[str, bool]:

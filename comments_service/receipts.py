@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
-from markupsafe import Markup
 from sqlalchemy import select
 
+from cluetrain.markup import stored_html
 from comments_service.models import Comment, CommentStatus
 from comments_service.regeneration import last_good_build_start
 from comments_service.runtime import get_runtime
@@ -107,7 +107,7 @@ def show(token: str):
     receipt = find_receipt(token)
     if wants_json():
         return jsonify(receipt.as_json())
-    return render_template("receipt.html", receipt=receipt, body_html=Markup(receipt.comment.html))
+    return render_template("receipt.html", receipt=receipt, body_html=stored_html(receipt.comment.html))
 
 
 @bp.get("/api/receipts/<token>")

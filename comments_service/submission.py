@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 
 from cluetrain import content_format as cf
-from cluetrain.markup import render_markdown
+from cluetrain.markup import render_markdown, stored_html
 from comments_service import keys
 from comments_service.identity_views import current_identity
 from comments_service.intake import Submission, SubmissionRefused, submit
@@ -38,7 +38,7 @@ def _parent_for_display(thread: str, parent_id: str) -> dict[str, Any] | None:
         if row is not None:
             if row.thread != thread or row.status is not CommentStatus.APPROVED:
                 return None
-            return {"id": row.id, "author": row.author, "date": row.created_at, "html": Markup(row.html)}
+            return {"id": row.id, "author": row.author, "date": row.created_at, "html": stored_html(row.html)}
     try:
         found = cf.read_comment(cf.comment_path(current_app.config["CONTENT_PATH"], thread, parent_id))
     except (cf.ContentFormatError, OSError):

@@ -117,3 +117,17 @@ def test_hostile_query_strings_on_the_reply_form(client):
 def test_receipt_tokens_cannot_escape(client):
     assert client.get("/receipts/..%2F..%2Fetc%2Fpasswd").status_code == 404
     assert client.get("/api/receipts/' OR 1=1 --").status_code == 404
+
+
+def test_stored_html_is_cleaned_again_on_display(app, client):
+    """A row rendered by an older, laxer sanitizer cannot run script on a receipt page."""
+    from sqlalchemy import update
+
+    from comments_service.models import Comment
+
+    answer = client.post("/api/comments", json=comment_json(body="fine")).get_json()
+    with app.extensions["cluetrain_db"].write() as session:
+        session.execute(update(Comment).where(Comment.id == answer["id"])
+                        .values(html='<p>old<img src=x onerror="alert(1)"><script>alert(2)</script></p>'))
+    page = client.get(answer["receipt_url"].removeprefix("http://localhost")).data.decode()
+    assert "onerror" not in page and "alert(2)" not in page and "old" in page
