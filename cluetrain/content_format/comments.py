@@ -40,6 +40,7 @@ from .documents import (
     dump_document,
     fsync_dir,
     parse_document,
+    read_document,
     validate_id,
     validate_thread_key,
     validate_website,
@@ -172,12 +173,7 @@ def comment_path(content_root: Path, thread: str, comment_id: str) -> Path:
 def read_comment(path: Path) -> Comment:
     """Read one comment file, checking that its name and folder match its metadata."""
     path = Path(path)
-    try:
-        comment = loads_comment(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ContentFormatError(f"not valid UTF-8 ({exc.reason})", path) from exc
-    except ContentFormatError as exc:
-        raise ContentFormatError(exc.problem, path) from exc
+    comment = read_document(path, loads_comment)
     if path.name != f"{comment.id}.md":
         raise ContentFormatError(f"file name does not match Id {comment.id!r}", path)
     if path.parent.name != comment.thread:

@@ -19,8 +19,11 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+T = TypeVar("T")
 TEMP_SUFFIX = ".tmp"
 CONTENT_FOLDERS = ("comments", "feedback")
 
@@ -116,6 +119,16 @@ def decode_value(raw: str) -> str:
             raise ContentFormatError("quoted value is not a string")
         return value
     return raw
+
+
+def read_document(path: Path, parse: Callable[[str], T]) -> T:
+    """Parse a content file with ``parse``, naming the file in any error (bad UTF-8 or bad content)."""
+    try:
+        return parse(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ContentFormatError(f"not valid UTF-8 ({exc.reason})", path) from exc
+    except ContentFormatError as exc:
+        raise ContentFormatError(exc.problem, path) from exc
 
 
 def dump_document(fields: list[tuple[str, str]], body: str) -> str:

@@ -18,6 +18,7 @@ from .documents import (
     dump_document,
     fsync_dir,
     parse_document,
+    read_document,
     validate_thread_key,
 )
 from .feedback import (
@@ -147,12 +148,7 @@ def feedback_path(content_root: Path, item_id: int, slug: str) -> Path:
 def read_feedback(path: Path) -> FeedbackItem:
     """Read one feedback file, checking that its name matches its Id and Slug."""
     path = Path(path)
-    try:
-        item = loads_feedback(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ContentFormatError(f"not valid UTF-8 ({exc.reason})", path) from exc
-    except ContentFormatError as exc:
-        raise ContentFormatError(exc.problem, path) from exc
+    item = read_document(path, loads_feedback)
     if path.name != item.file_name:
         raise ContentFormatError(f"file name does not match Id and Slug ({item.file_name!r})", path)
     return item
