@@ -2,17 +2,25 @@
 
 The one place that decides which HTML a visitor may produce. The site build and the
 service both call it, so a comment looks the same on its receipt and on its page.
+The build keeps what it rendered in a :class:`MarkdownCache`, keyed by a hash of the source.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import logging
+import pickle
+from pathlib import Path
+from typing import ClassVar, Self
 
 import markdown
 import nh3
 from markupsafe import Markup
 
-from cluetrain.content_format import FORBIDDEN_CHARACTERS
+from cluetrain.content_format import FORBIDDEN_CHARACTERS, atomic_write
+
+log = logging.getLogger(__name__)
 
 ALLOWED_TAGS = frozenset(
     {
@@ -65,3 +73,58 @@ def plain_text(fragment: str) -> str:
 def count_links(text: str) -> int:
     """How many links a visitor's Markdown renders to (moderation counts them)."""
     return render_markdown(text).count("<a ")
+
+
+def renderer_version() -> str:
+    """Changes whenever the rendering could: this module's source, Markdown's and nh3's versions."""
+    rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"{rules}/{markdown.__version__}/{getattr(nh3, '__version__', '?')}"
+
+
+class MarkdownCache:
+    """Source hash → (sanitized HTML, plain text), kept in one pickle; remembers which entries this build used."""
+
+    FILE_NAME: ClassVar[str] = "cluetrain_markdown_html.pickle"
+
+    def __init__(self, version: str, entries: dict[str, tuple[str, str]] | None = None) -> None:
+        self.version = version
+        self._entries = entries or {}
+        self._used: set[str] = set()
+        self.rendered = 0
+
+    @classmethod
+    def load(cls, cache_dir: Path | None) -> Self:
+        """The cache saved in ``cache_dir`` if it matches this renderer; an empty one otherwise."""
+        version = renderer_version()
+        if cache_dir is None:
+            return cls(version)
+        try:
+            with open(Path(cache_dir) / cls.FILE_NAME, "rb") as handle:
+                saved_version, entries = pickle.load(handle)
+        except FileNotFoundError:
+            return cls(version)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("ignoring an unreadable rendering cache %s: %s", cls.FILE_NAME, exc)
+            return cls(version)
+        return cls(version, entries if saved_version == version and isinstance(entries, dict) else None)
+
+    def render(self, source: str) -> tuple[Markup, str]:
+        """The source's HTML (safe) and plain text, rendered now or taken from the cache."""
+        key = hashlib.blake2b(source.encode("utf-8"), digest_size=20).hexdigest()
+        self._used.add(key)
+        found = self._entries.get(key)
+        if found is None:
+            rendered = render_markdown(source)
+            found = self._entries[key] = (rendered, plain_text(rendered))
+            self.rendered += 1
+        return Markup(found[0]), found[1]
+
+    def save(self, cache_dir: Path) -> None:
+        """Keep only what this build used (so removed sources do not pile up) and write it if it changed."""
+        if self.rendered == 0 and len(self._used) == len(self._entries):
+            self._used = set()
+            return
+        self._entries = {key: self._entries[key] for key in self._used if key in self._entries}
+        atomic_write(Path(cache_dir) / self.FILE_NAME, pickle.dumps((self.version, self._entries), protocol=5))
+        self.rendered = 0
+        self._used = set()

@@ -1,11 +1,28 @@
-"""Charts as SVG files rendered at build time with matplotlib, each with the data for its table."""
+"""Charts as SVG files rendered at build time with matplotlib, each with the data for its table.
+
+Drawing a chart costs ~50 ms (and importing matplotlib ~1 s), while its data rarely changes
+between builds, so each SVG is kept in CACHE_PATH under a hash of the chart's data and the
+renderer's version: a build whose charts are all cached never imports matplotlib.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
+
+from pelican import signals
+
+from cluetrain.content_format import atomic_write
+
+log = logging.getLogger(__name__)
 
 # Fixed colours that read on both the light and the dark theme (the SVG is an <img>, so it
 # cannot follow the page's CSS variables).
@@ -13,6 +30,8 @@ SERIES_COLOURS = ("#3b6fe0", "#e07a1f", "#2e9e6a", "#b04fc4")
 AXIS_COLOUR = "#7a838f"
 WIDTH_INCHES, HEIGHT_INCHES = 7.2, 2.8
 HASH_SALT = "cluetrain-community"  # fixed element ids: the same numbers give the same bytes
+CACHE_FOLDER = "cluetrain_charts"
+CACHE_LIMIT = 512  # files kept in the cache folder; the oldest go first (a pruned chart is just drawn again)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +62,8 @@ def _tick_positions(count: int, most: int = 12) -> list[int]:
     return list(range(0, count, step))
 
 
-def render_svg(chart: Chart) -> bytes:
-    """The chart as a bar chart (grouped when it has several series), as SVG bytes."""
+def draw_svg(chart: Chart) -> bytes:
+    """The chart drawn now as a bar chart (grouped when it has several series), as SVG bytes."""
     import matplotlib
 
     matplotlib.use("svg", force=False)
@@ -78,3 +97,85 @@ def _draw_bars(axes: Any, chart: Chart, count: int) -> None:
         offsets = [position + (index - (len(chart.series) - 1) / 2) * width for position in range(count)]
         values: Sequence[float] = [row[1][index] or 0 for row in chart.rows]
         axes.bar(offsets, values, width=width, label=name, color=SERIES_COLOURS[index % len(SERIES_COLOURS)])
+
+
+@cache
+def renderer_version() -> str:
+    """Changes whenever a drawing could: this module's source and matplotlib's version (read without importing it)."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
+    return f"{source}/{metadata.version('matplotlib')}"
+
+
+def cache_key(chart: Chart) -> str:
+    """A hash of everything the SVG is drawn from (ints and floats stay apart: JSON writes 1 and 1.0)."""
+    data = json.dumps([renderer_version(), *astuple(chart)], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class ChartCache:
+    """SVGs by cache key, one file each: a line with the SHA-256 of the SVG, then the SVG."""
+
+    def __init__(self, folder: Path, *, read: bool = True, write: bool = True) -> None:
+        self.folder = folder
+        self.read = read
+        self.write = write
+        self.drawn = 0
+
+    def svg(self, chart: Chart) -> bytes:
+        """The chart's SVG from the cache, or drawn now (and kept); a damaged file is drawn again."""
+        path = self.folder / f"{cache_key(chart)}.svg"
+        if self.read:
+            found = _read_checked(path)
+            if found is not None:
+                return found
+        data = draw_svg(chart)
+        self.drawn += 1
+        if self.write:
+            atomic_write(path, hashlib.sha256(data).hexdigest().encode("ascii") + b"\n" + data, durable=False)
+            self._prune()
+        return data
+
+    def _prune(self) -> None:
+        files = list(self.folder.glob("*.svg"))
+        if len(files) > CACHE_LIMIT:
+            files.sort(key=lambda path: path.stat().st_mtime)
+            for stale in files[:len(files) - CACHE_LIMIT]:
+                stale.unlink(missing_ok=True)
+
+
+def _read_checked(path: Path) -> bytes | None:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("ignoring an unreadable chart cache file %s: %s", path, exc)
+        return None
+    digest, _, data = raw.partition(b"\n")
+    if digest != hashlib.sha256(data).hexdigest().encode("ascii"):
+        log.warning("ignoring a damaged chart cache file %s", path)
+        return None
+    return data
+
+
+# The cache of the build being set up; charts are value objects, so a cache shared by two sites
+# in one process is still right (equal data, equal SVG), just less useful.
+_current: ChartCache | None = None
+
+
+def use_cache_of(pelican: Any) -> None:
+    """At ``initialized``: cache charts in the site's CACHE_PATH, following its content cache settings."""
+    global _current
+    settings = pelican.settings
+    read, write = bool(settings.get("LOAD_CONTENT_CACHE")), bool(settings.get("CACHE_CONTENT"))
+    cache_path = settings.get("CACHE_PATH")
+    _current = ChartCache(Path(cache_path) / CACHE_FOLDER, read=read, write=write) if cache_path and (
+        read or write) else None
+
+
+def render_svg(chart: Chart) -> bytes:
+    """The chart's SVG, through the current build's cache when it has one (bytes equal to ``draw_svg``'s)."""
+    return _current.svg(chart) if _current is not None else draw_svg(chart)
+
+
+signals.initialized.connect(use_cache_of)

@@ -1,4 +1,8 @@
-"""Feedback items as the theme sees them: rendered, linked to their statuses, tags and merges."""
+"""Feedback items as the theme sees them: rendered, linked to their statuses, tags and merges.
+
+Descriptions and answers are rendered through a :class:`~cluetrain.markup.MarkdownCache` kept
+in CACHE_PATH (loaded at ``initialized``, saved once every item was read), as comment bodies are.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from pelican import signals
 
 from cluetrain.content_format import (
     ContentFormatError,
@@ -17,13 +22,41 @@ from cluetrain.content_format import (
     feedback_path,
     tag_slug,
 )
-from cluetrain.markup import plain_text, render_markdown
+from cluetrain.markup import MarkdownCache
 
 from .statuses import FeedbackStatus, StatusScheme
 
 HUB_URL = "feedback/"
 ANSWER_ANCHOR = "answer"
 HISTORY_ANCHOR = "status-history"
+
+
+class RenderedFeedback(MarkdownCache):
+    """Description or answer hash → (sanitized HTML, plain text) of feedback items."""
+
+    FILE_NAME = "cluetrain_feedback_html.pickle"
+
+
+# The cache of the build being run (set at ``initialized``). Entries are keyed by the source's
+# hash and the renderer's version, so one left over from another site is still right.
+_rendered = RenderedFeedback.load(None)
+_save_to: Path | None = None
+
+
+def use_cache_of(pelican: Any) -> None:
+    """At ``initialized``: read the site's rendering cache (LOAD_CONTENT_CACHE), save it later (CACHE_CONTENT)."""
+    global _rendered, _save_to
+    settings = pelican.settings
+    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
+    _rendered = RenderedFeedback.load(cache_dir if settings.get("LOAD_CONTENT_CACHE") else None)
+    _save_to = cache_dir if settings.get("CACHE_CONTENT") else None
+
+
+def save_cache(_generators: Any) -> None:
+    """At ``all_generators_finalized``: every item was rendered, so keep exactly those renderings."""
+    if _save_to is not None:
+        _save_to.mkdir(parents=True, exist_ok=True)
+        _rendered.save(_save_to)
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,18 +194,18 @@ def _history(item: FeedbackItem, scheme: StatusScheme, source: str) -> list[Hist
 def make_entry(item: FeedbackItem, scheme: StatusScheme, content_root: Path, feed_pattern: str | None) -> FeedbackEntry:
     """Render one item; unknown statuses are errors naming its file."""
     source = str(feedback_path(content_root, item.id, item.slug))
-    html = Markup(render_markdown(item.body))
+    html, text = _rendered.render(item.body)
     answer = None
     if item.answer is not None:
-        answer_html = Markup(render_markdown(item.answer.body))
-        answer = OfficialAnswer(answer_html, plain_text(answer_html), item.answer.author, item.answer.date)
+        answer_html, answer_text = _rendered.render(item.answer.body)
+        answer = OfficialAnswer(answer_html, answer_text, item.answer.author, item.answer.date)
     return FeedbackEntry(
         item=item,
         status=scheme.get(item.status, source),
         tags=[FeedbackTag(tag, tag_slug(tag)) for tag in item.tags],
         history=_history(item, scheme, source),
         html=html,
-        text=plain_text(html),
+        text=text,
         answer=answer,
         source_path=source,
         feed_url=feed_pattern.format(id=item.id) if feed_pattern else None,
@@ -203,3 +236,7 @@ def unify_tags(entries: Iterable[FeedbackEntry]) -> dict[str, FeedbackTag]:
     for entry in entries:
         entry.tags = [tags.setdefault(tag.slug, tag) for tag in entry.tags]
     return tags
+
+
+signals.initialized.connect(use_cache_of)
+signals.all_generators_finalized.connect(save_cache)

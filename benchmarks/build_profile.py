@@ -1,0 +1,259 @@
+"""Where a full build's time goes: one table per phase, cold and cached, with plain Pelican alongside.
+
+    uv run python benchmarks/build_profile.py                  # N = 500 posts
+    uv run python benchmarks/build_profile.py --posts 200      # quicker
+    uv run python benchmarks/build_profile.py --cprofile 25    # also the top functions of the cached build
+
+Generates (or reuses) the site of benchmarks/site_generator.py under benchmarks/_work/profile/,
+then runs plain Pelican cold and cached, and our build cold (empty cache, output and search
+index) and cached, in this order, in this one process. Each phase's time is *exclusive*:
+a timed call inside another (a file read inside a generator's context phase) counts only
+for itself, so the rows add up to the build's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import functools
+import pstats
+import shutil
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / "benchmarks" / "_work" / "profile"
+NOW = "2026-06-01T00:00:00+00:00"
+
+# (module, attribute path, phase label): sub-phases worth their own row (missing ones are skipped).
+SUB_PHASES = [
+    ("pelican.readers", "Readers.read_file", "Pelican: read sources (parse, or load from cache)"),
+    ("pelican", "Pelican.__init__", "Pelican: set-up (settings, plugins)"),
+    ("pelican.generators", "ArticlesGenerator.generate_feeds", "Pelican: post feeds"),
+    ("cluetrain_feedback.generator", "load_feedback", "feedback: read item files"),
+    ("cluetrain_feedback.generator", "make_entry", "feedback: item Markdown → HTML"),
+    ("cluetrain_feedback.generator", "FeedbackGenerator._write_items", "feedback: item pages"),
+    ("cluetrain_feedback.generator", "FeedbackGenerator._write_listings", "feedback: listing pages"),
+    ("cluetrain_feedback.generator", "FeedbackGenerator._write_feeds", "feedback: feeds"),
+    ("cluetrain_comments", "load_comments", "comments: read comment files"),
+    ("cluetrain_community.charts", "draw_svg", "community: draw charts (matplotlib)"),
+    ("cluetrain_community.generator", "render_svg", "community: charts (cache look-up, or draw)"),
+    ("cluetrain_search.generator", "synchronize", "search: documents + synchronize index"),
+    ("cluetrain_seo", "jsonld", "template filter: jsonld (posts)"),
+    ("cluetrain_feedback", "feedback_jsonld", "template filter: feedback_jsonld"),
+]
+
+
+class PhaseTimer:
+    """Exclusive wall time per label: a timed call nested in another is subtracted from its parent."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = defaultdict(float)
+        self._stack: list[list[float]] = []  # [start, time spent in timed children]
+
+    @contextmanager
+    def phase(self, label: str) -> Iterator[None]:
+        frame = [time.perf_counter(), 0.0]
+        self._stack.append(frame)
+        try:
+            yield
+        finally:
+            self._stack.pop()
+            spent = time.perf_counter() - frame[0]
+            self.seconds[label] += spent - frame[1]
+            if self._stack:
+                self._stack[-1][1] += spent
+
+    def wrap(self, function: Callable[..., Any], label: str) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.phase(label):
+                return function(*args, **kwargs)
+        return timed
+
+
+class Patches:
+    """Attribute replacements, undone in reverse order."""
+
+    def __init__(self) -> None:
+        self._undo: list[tuple[Any, str, Any, bool]] = []
+
+    def set(self, owner: Any, name: str, value: Any) -> None:
+        self._undo.append((owner, name, getattr(owner, name), name in vars(owner)))
+        setattr(owner, name, value)
+
+    def undo(self) -> None:
+        for owner, name, old, own in reversed(self._undo):
+            if own:
+                setattr(owner, name, old)
+            else:
+                delattr(owner, name)
+        self._undo.clear()
+
+
+def _resolve(module: str, dotted: str) -> tuple[Any, str] | None:
+    import importlib
+
+    try:
+        owner: Any = importlib.import_module(module)
+    except ImportError:
+        return None
+    *path, name = dotted.split(".")
+    for part in path:
+        owner = getattr(owner, part, None)
+    return (owner, name) if owner is not None and hasattr(owner, name) else None
+
+
+def _receiver_name(receiver: Any) -> str:
+    return f"{getattr(receiver, '__module__', '?')}.{getattr(receiver, '__qualname__', receiver)}"
+
+
+@contextmanager
+def instrumented(timer: PhaseTimer) -> Iterator[None]:
+    """Time every generator's two phases, every signal receiver and the SUB_PHASES while inside."""
+    import blinker
+    from pelican import Pelican
+
+    patches = Patches()
+    for module, dotted, label in SUB_PHASES:
+        found = _resolve(module, dotted)
+        if found:
+            patches.set(found[0], found[1], timer.wrap(getattr(*found), label))
+
+    original_classes = Pelican._get_generator_classes
+
+    def generator_classes(self: Any) -> list[type]:
+        classes = original_classes(self)
+        for cls in classes:
+            for method in ("generate_context", "generate_output"):
+                if hasattr(cls, method) and not getattr(getattr(cls, method), "_timed", False):
+                    timed = timer.wrap(getattr(cls, method), f"{cls.__name__}.{method}")
+                    timed._timed = True  # type: ignore[attr-defined]
+                    patches.set(cls, method, timed)
+        return classes
+
+    def send(self: Any, sender: Any = None, /, **kwargs: Any) -> list[tuple[Any, Any]]:
+        results = []
+        for receiver in self.receivers_for(sender):
+            with timer.phase(f"signal {self.name} → {_receiver_name(receiver)}"):
+                results.append((receiver, receiver(sender, **kwargs)))
+        return results
+
+    patches.set(Pelican, "_get_generator_classes", generator_classes)
+    patches.set(blinker.Signal, "send", send)
+    try:
+        yield
+    finally:
+        patches.undo()
+
+
+def _settings(root: Path, plain: bool) -> dict[str, Any]:
+    from datetime import datetime
+
+    settings: dict[str, Any] = {"PATH": str(root / "content"), "COMMENTS_NOW": datetime.fromisoformat(NOW)}
+    if plain:  # as benchmarks/builder_benchmark.py: no plugins, the default theme, the same caching
+        return {**settings, "OUTPUT_PATH": str(root / "plain-output"), "CACHE_PATH": str(root / "plain-cache"),
+                "PLUGINS": [], "THEME": "notmyidea", "SEARCH_INDEX_PATH": None,
+                "DIRECT_TEMPLATES": ["index", "tags", "categories", "authors", "archives"]}
+    return {**settings, "OUTPUT_PATH": str(root / "output"), "CACHE_PATH": str(root / "cache")}
+
+
+def _clean(root: Path, plain: bool) -> None:
+    names = ("plain-output", "plain-cache") if plain else ("output", "cache", "search_index")
+    for name in names:
+        shutil.rmtree(root / name, ignore_errors=True)
+
+
+def build(root: Path, *, plain: bool, cold: bool, profiler: cProfile.Profile | None = None) -> tuple[float, PhaseTimer]:
+    """One full build; its wall time and its phases."""
+    from cluetrain.build import build_site, load_settings
+
+    if cold:
+        _clean(root, plain)
+    timer = PhaseTimer()
+    settings = load_settings(REPO, _settings(root, plain))
+    started = time.perf_counter()
+    with instrumented(timer):
+        if profiler:
+            profiler.enable()
+        build_site(settings)
+        if profiler:
+            profiler.disable()
+    return time.perf_counter() - started, timer
+
+
+def _load() -> str:
+    with open("/proc/loadavg") as handle:
+        return " ".join(handle.read().split()[:3])
+
+
+def print_table(results: dict[str, tuple[float, PhaseTimer]]) -> None:
+    """One row per phase (largest first in the cached build), then totals and ratios."""
+    cold, cached = results["ours cold"], results["ours cached"]
+    labels = sorted(set(cold[1].seconds) | set(cached[1].seconds),
+                    key=lambda label: (-cached[1].seconds.get(label, 0), -cold[1].seconds.get(label, 0)))
+    print("| phase (exclusive) | cached s | cold s |")
+    print("|---|---|---|")
+    for label in labels:
+        a, b = cached[1].seconds.get(label, 0.0), cold[1].seconds.get(label, 0.0)
+        if max(a, b) >= 0.005:
+            print(f"| {label} | {a:.2f} | {b:.2f} |")
+    rest = [total - sum(timer.seconds.values()) for total, timer in (cached, cold)]
+    print(f"| (untimed: build driver, lock, summary) | {rest[0]:.2f} | {rest[1]:.2f} |")
+    print(f"| **ours, total** | **{cached[0]:.2f}** | **{cold[0]:.2f}** |")
+    plain_cached, plain_cold = results["plain cached"][0], results["plain cold"][0]
+    print(f"| plain Pelican, total | {plain_cached:.2f} | {plain_cold:.2f} |")
+    print(f"| ratio ours / plain | {cached[0] / plain_cached:.2f}× | {cold[0] / plain_cold:.2f}× |")
+
+
+def print_profile(profiler: cProfile.Profile, top: int) -> None:
+    """The costliest functions of the cached build by own time, then own time summed by package."""
+    stats = pstats.Stats(profiler)
+    by_package: dict[str, float] = defaultdict(float)
+    for (filename, _line, _name), (_cc, _nc, own, _cum, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        parts = Path(filename).parts
+        anchor = next((i for i, part in enumerate(parts) if part in ("site-packages", "plugins", "cluetrain")), None)
+        package = parts[anchor + 1] if anchor is not None and parts[anchor] == "site-packages" else (
+            "/".join(parts[anchor:anchor + 2]) if anchor is not None else filename)
+        by_package[package] += own
+    print("\n| package or module (own time, profiled) | s |\n|---|---|")
+    for package, seconds in sorted(by_package.items(), key=lambda pair: -pair[1])[:top]:
+        print(f"| {package} | {seconds:.2f} |")
+    print()
+    stats.sort_stats("tottime").print_stats(top)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=500)
+    parser.add_argument("--fresh", action="store_true", help="generate the site again even if it exists")
+    parser.add_argument("--cprofile", type=int, metavar="TOP", default=0,
+                        help="also profile one more cached build and print its TOP functions")
+    args = parser.parse_args()
+    sys.path[:0] = [str(REPO), str(REPO / "plugins")]
+    from benchmarks.site_generator import generate
+
+    root = WORK / f"n{args.posts}"
+    if args.fresh or not (root / "content").is_dir():
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, args.posts)
+    print(f"site: {root} ({args.posts} posts); load average before: {_load()}")
+    results = {}
+    for name, plain, cold in (("plain cold", True, True), ("plain cached", True, False),
+                              ("ours cold", False, True), ("ours cached", False, False)):
+        results[name] = build(root, plain=plain, cold=cold)
+    print(f"load average after: {_load()}\n")
+    print_table(results)
+    if args.cprofile:
+        profiler = cProfile.Profile()
+        build(root, plain=False, cold=False, profiler=profiler)
+        print_profile(profiler, args.cprofile)
+
+
+if __name__ == "__main__":
+    main()
