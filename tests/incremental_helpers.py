@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import blinker
 
 from cluetrain.build import build_site, load_settings
-from cluetrain.content_format import StatusChange, read_feedback, write_feedback
 from cluetrain.incremental import ResidentSite
 from cluetrain.search import INDEX_REPORT_SIGNAL
 from tests.conftest import NOW, REPO, Site
+from tests.feedback_events import FeedbackEvents
 from tests.feedback_helpers import write_item
 
 TAGS = ("alpha", "beta", "gamma")
@@ -73,11 +72,12 @@ def differences(left: Path, right: Path) -> list[str]:
 
 
 class EventMaker:
-    """Random publish/unpublish/status/vote events on a fixture site, from a seed."""
+    """Random comment publish/unpublish and feedback events on a fixture site, from a seed."""
 
-    def __init__(self, site: Site, threads: list[str], seed: int) -> None:
+    def __init__(self, site: Site, threads: list[str], seed: int, feedback_share: float = 0.35) -> None:
         self.site = site
-        self.threads = threads
+        self.threads = list(threads)
+        self.feedback_share = feedback_share
         self.random = random.Random(seed)
         self.published: dict[str, list[str]] = {}  # thread → comment ids
         self.parents: dict[str, str | None] = {}
@@ -90,7 +90,7 @@ class EventMaker:
         comment_id = f"c{self.counter:04d}"
         existing = self.published.setdefault(thread, [])
         parent = self.random.choice(existing) if existing and self.random.random() < 0.4 else None
-        date = datetime(2026, 1, 1, tzinfo=timezone.utc) + timedelta(hours=self.random.randrange(3000))
+        date = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=self.random.randrange(3000))
         self.site.comment(thread, comment_id, author=self.random.choice(("Ada", "Bo", "Cy")),
                           body=f"Comment {comment_id} with *words* {self.random.random()}", date=date, parent=parent)
         existing.append(comment_id)
@@ -109,25 +109,17 @@ class EventMaker:
         del self.parents[comment_id]
         return path
 
-    def feedback(self) -> Path:
-        """A vote batch or a status change on a random feedback item."""
-        path = self.random.choice(sorted((self.site.content / "feedback").glob("*.md")))
-        item = read_feedback(path)
-        if self.random.random() < 0.5:
-            item = dataclasses.replace(item, votes=item.votes + self.random.randrange(1, 5))
-        else:
-            status = self.random.choice([s for s in ("under-review", "planned", "done") if s != item.status])
-            change = StatusChange(status, item.history[-1].date + timedelta(days=1), "Mod")
-            item = dataclasses.replace(item, status=status, history=(*item.history, change))
-        write_feedback(self.site.content, item)
-        return path
+    def feedback(self) -> list[Path]:
+        """A random feedback event: new item, votes, status, answer, edit, merge or removal."""
+        return FeedbackEvents(self.site.content, self.random, self.threads, self.published, self.parents).any()
 
     def batch(self) -> list[Path]:
         """One to three events, as the publisher hands them over."""
         paths: list[Path] = []
         for _ in range(self.random.randint(1, 3)):
             roll = self.random.random()
-            path = self.publish() if roll < 0.6 else self.unpublish() if roll < 0.85 else self.feedback()
-            if path is not None:
+            if roll < self.feedback_share:
+                paths += self.feedback()
+            elif (path := self.publish() if roll < 0.7 + 0.3 * self.feedback_share else self.unpublish()):
                 paths.append(path)
         return paths

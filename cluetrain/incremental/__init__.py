@@ -1,15 +1,17 @@
-"""Incremental regeneration: a resident Pelican that rewrites only what a comment change affects.
+"""Incremental regeneration: a resident Pelican that rewrites only what a comment or feedback change affects.
 
 ``ResidentSite`` keeps one full build's generators and context in memory; ``update(paths)``
 classifies the changed content files (``changes``), finds the outputs that show the changed
-threads (``fanout``), re-renders just those (``pelican_outputs``, ``writer``), and updates
-the search index for those threads (``search_update``). Anything it cannot handle falls back
+threads (``fanout``) and feedback items (``feedback_update``), re-renders just those
+(``pelican_outputs``, ``writer``), deletes the outputs of removed items, and updates the
+search index for those threads and items (``search_update``). Anything it cannot handle falls back
 to a full build, which also refreshes the resident state.
 """
 
 from .builder import IncrementalBuilder
 from .changes import ChangeKind, ChangeSet, classify
-from .site import NeedsFullBuild, ResidentSite, UpdateMode, UpdateReport
+from .plan import NeedsFullBuild
+from .site import ResidentSite, UpdateMode, UpdateReport
 
 __all__ = ["ChangeKind", "ChangeSet", "IncrementalBuilder", "NeedsFullBuild", "ResidentSite", "UpdateMode",
            "UpdateReport", "classify"]

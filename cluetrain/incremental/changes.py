@@ -8,10 +8,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from cluetrain.content_format import COMMENTS_DIR, FEEDBACK_DIR
+from cluetrain.content_format import COMMENTS_DIR, FEEDBACK_DIR, ContentFormatError, read_comment
 
-_FEEDBACK_FILE = re.compile(r"(?P<id>[1-9][0-9]*)-[a-z0-9-]+\.md")
+FEEDBACK_FILE = re.compile(r"(?P<id>[1-9][0-9]*)-[a-z0-9-]+\.md")
 
 
 class ChangeKind(enum.StrEnum):
@@ -44,7 +45,7 @@ def classify_path(path: Path, content_root: Path) -> tuple[ChangeKind, str | int
         return ChangeKind.OTHER, None
     if len(parts) == 3 and parts[0] == COMMENTS_DIR and parts[2].endswith(".md") and not parts[2].startswith("."):
         return ChangeKind.COMMENT, parts[1]
-    if len(parts) == 2 and parts[0] == FEEDBACK_DIR and (match := _FEEDBACK_FILE.fullmatch(parts[1])):
+    if len(parts) == 2 and parts[0] == FEEDBACK_DIR and (match := FEEDBACK_FILE.fullmatch(parts[1])):
         return ChangeKind.FEEDBACK, int(match["id"])
     return ChangeKind.OTHER, None
 
@@ -84,3 +85,15 @@ def snapshot(content_root: Path) -> dict[str, int]:
 def changed_since(before: dict[str, int], after: dict[str, int]) -> list[Path]:
     """Files added, removed or modified between two snapshots."""
     return [Path(path) for path in sorted(set(before) | set(after)) if before.get(path) != after.get(path)]
+
+
+def read_thread(content_root: Path, key: str) -> list[Any]:
+    """The approved comments of one thread, from its folder (as ``load_comments`` reads them)."""
+    folder = Path(content_root) / COMMENTS_DIR / key
+    if not folder.is_dir():
+        return []
+    paths = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
+    for path in paths:
+        if path.suffix != ".md":
+            raise ContentFormatError("comment files must end in .md", path)
+    return [read_comment(path) for path in paths]

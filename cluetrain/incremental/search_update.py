@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from cluetrain.build import BuildError
-from cluetrain.search import DocType, SearchDocument, SearchIndex, SearchIndexLocked, document_id, index_location
+from cluetrain.search import DocType, SearchDocument, SearchIndex, SearchIndexLocked, index_location
 
 SEARCH_PLUGIN = "cluetrain_search"
 
@@ -21,8 +21,7 @@ def thread_documents(pelican: Any, content: Any, kind: str, thread: Any) -> dict
         doc_type = DocType.POST if kind == "article" else DocType.PAGE
         parent = sources.content_document(content, doc_type, siteurl)
     elif kind == "feedback" and pelican.feedback is not None:
-        wanted_id = document_id(DocType.FEEDBACK, str(content.id))
-        parent = next((d for d in pelican.feedback.search_documents() if d.id == wanted_id), None)
+        parent = pelican.feedback.search_document_of(content)
     if parent is None or thread is None:
         return {}
     documents = {parent.id: parent}

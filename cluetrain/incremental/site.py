@@ -1,4 +1,4 @@
-"""The resident site: one full build kept in memory, then incremental updates for comment changes."""
+"""The resident site: one full build kept in memory, then incremental updates for comment and feedback changes."""
 
 from __future__ import annotations
 
@@ -12,18 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from cluetrain.build import BuildError, build_site, load_settings
-from cluetrain.content_format import COMMENTS_DIR, ContentFormatError, read_comment
+from cluetrain.content_format import ContentFormatError
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, OutputSelection
 
-from .changes import ChangeSet, changed_since, classify, snapshot
+from .changes import ChangeSet, changed_since, classify, read_thread, snapshot
 from .fanout import Target, TargetKind, article_targets, page_targets
+from .feedback_update import HubState, ItemUpdate, plan_hub
 from .pelican_outputs import render_target
+from .plan import NeedsFullBuild, Plan
 from .resident import COMMENTS_PLUGIN, ResidentPelican
 from .search_update import apply_document_changes, thread_documents
-from .writer import SelectiveWriter
+from .writer import SelectiveWriter, remove_outputs
 
 log = logging.getLogger(__name__)
-COMMENTS_CHANGED_HOOK = "after_comments_changed"
+# A generator with this method drops what it derived from threads and items and names its changed outputs.
+CONTENT_CHANGED_HOOK = "after_content_changed"
 
 
 class UpdateMode(enum.StrEnum):
@@ -33,10 +36,6 @@ class UpdateMode(enum.StrEnum):
     INCREMENTAL = "incremental"
 
 
-class NeedsFullBuild(Exception):
-    """A change the resident site cannot apply incrementally; the message says why."""
-
-
 @dataclass
 class UpdateReport:
     """What one update did."""
@@ -44,33 +43,10 @@ class UpdateReport:
     mode: UpdateMode
     reason: str | None = None  # why a full build
     written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # outputs of removed content, deleted
     first_page_seconds: float | None = None  # until the changed threads' own pages were on disk
     seconds: float = 0.0
     search_documents: int = 0
-
-
-@dataclass
-class _Plan:
-    """The outputs one incremental update rewrites: the threads' own pages first, then the rest."""
-
-    own_targets: list[Target] = field(default_factory=list)
-    own_paths: set[str] = field(default_factory=set)  # written by our plugins (feedback item pages)
-    targets: list[Target] = field(default_factory=list)
-    paths: set[str] = field(default_factory=set)
-    search: list[tuple[dict, dict]] = field(default_factory=list)
-    dependents: list[Any] = field(default_factory=list)  # generators that asked to rewrite outputs
-
-
-def read_thread(content_root: Path, key: str) -> list[Any]:
-    """The approved comments of one thread, from its folder (as ``load_comments`` reads them)."""
-    folder = Path(content_root) / COMMENTS_DIR / key
-    if not folder.is_dir():
-        return []
-    paths = sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
-    for path in paths:
-        if path.suffix != ".md":
-            raise ContentFormatError("comment files must end in .md", path)
-    return [read_comment(path) for path in paths]
 
 
 class ResidentSite:
@@ -130,7 +106,7 @@ class ResidentSite:
                     return UpdateReport(UpdateMode.INCREMENTAL, "nothing changed")
             changes = classify(changed, content_root)
             if changes.needs_full_build:
-                return self._full_build(f"{changes.others[0]} is not a comment file")
+                return self._full_build(f"{changes.others[0]} is not a comment or feedback file")
             try:
                 return self._incremental(changes)
             except NeedsFullBuild as exc:
@@ -146,26 +122,28 @@ class ResidentSite:
         started = time.perf_counter()
         pelican = self.pelican
         assert pelican is not None
-        if changes.feedback_ids:
-            raise NeedsFullBuild("feedback items changed (their incremental update is not implemented yet)")
         plan = self._plan(pelican, changes)
         report = UpdateReport(UpdateMode.INCREMENTAL)
         report.written += self._write(pelican, plan.own_targets, plan.own_paths, [])
         report.first_page_seconds = time.perf_counter() - started
         report.written += self._write(pelican, plan.targets, plan.paths, plan.dependents)
+        report.removed = remove_outputs(pelican.output_path, plan.removed - set(report.written))
         report.search_documents = apply_document_changes(pelican.settings, plan.search)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _plan(self, pelican: ResidentPelican, changes: ChangeSet) -> _Plan:
+    def _plan(self, pelican: ResidentPelican, changes: ChangeSet) -> Plan:
         comments = pelican.plugin(COMMENTS_PLUGIN)
         settings, context = pelican.settings, pelican.context
         threads = context[comments.THREADS_CONTEXT_KEY]
         hub = pelican.feedback
-        hub_before = hub.page_members() if hub is not None else {}
-        plan = _Plan()
-        entries = []
-        for key in sorted(changes.threads):
+        hub_before = HubState.of(hub, full=bool(changes.feedback_ids)) if hub is not None else None
+        plan = Plan()
+        shown: set[int] = set(changes.feedback_ids)  # hub items whose cards changed
+        done: set[str] = set()  # threads re-read with their items
+        if changes.feedback_ids:
+            done = ItemUpdate(pelican, comments, self.bodies, thread_documents).apply(changes.feedback_ids, plan)
+        for key in sorted(changes.threads - done):
             if key not in threads:
                 raise NeedsFullBuild(f"comments for {key!r}, which is not a thread of the resident site")
             content, kind = threads[key]
@@ -182,32 +160,22 @@ class ResidentSite:
                 plan.targets += rest
             elif kind == "page":
                 plan.own_targets += page_targets(content)
-            else:
-                entries.append(content)
-        if hub is not None and entries:
-            self._plan_hub(hub, entries, hub_before, plan)
-        # The hook for site-wide views of comments (community stats, contributor pages): a generator
-        # with ``after_comments_changed()`` drops what it derived from threads and names its outputs.
+            else:  # a feedback item: its page and feed
+                shown.add(content.id)
+                plan.own_paths.add(content.save_as)
+                if content.feed_url:
+                    plan.paths.add(content.feed_url)
+        if hub is not None and hub_before is not None and shown:
+            plan_hub(hub, shown, hub_before, plan)
+        # Site-wide views of comments and items (community stats, contributor pages) name their changed outputs.
         for generator in pelican.plugin_generators():
-            if hasattr(generator, COMMENTS_CHANGED_HOOK):
-                plan.paths.update(getattr(generator, COMMENTS_CHANGED_HOOK)())
+            if hasattr(generator, CONTENT_CHANGED_HOOK):
+                plan.paths.update(getattr(generator, CONTENT_CHANGED_HOOK)())
                 plan.dependents.append(generator)
         for setting in ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST", "SITEMAP_SAVE_AS"):
             if settings.get(setting):
                 plan.paths.add(settings[setting])
         return plan
-
-    @staticmethod
-    def _plan_hub(hub: Any, entries: list[Any], before: dict[str, tuple[int, ...]], plan: _Plan) -> None:
-        """Feedback items: their pages and feeds, the listing pages whose order or shown items changed."""
-        hub.forget_listings()  # their order depends on comment activity
-        after = hub.page_members()
-        ids = {entry.id for entry in entries}
-        plan.own_paths.update(entry.save_as for entry in entries)
-        plan.paths.update(entry.feed_url for entry in entries if entry.feed_url)
-        plan.paths.update(path for path, members in after.items() if before.get(path) != members or ids & set(members))
-        if hub.hub.titles_json:
-            plan.paths.add(hub.hub.titles_json)
 
     @staticmethod
     def _write(pelican: ResidentPelican, targets: list[Target], plugin_paths: set[str],
@@ -224,7 +192,7 @@ class ResidentSite:
             try:
                 for generator in pelican.plugin_generators():
                     # A hooked generator runs only when it asked to (its outputs can be costly to compute).
-                    if not hasattr(generator, COMMENTS_CHANGED_HOOK) or generator in dependents:
+                    if not hasattr(generator, CONTENT_CHANGED_HOOK) or generator in dependents:
                         generator.generate_output(writer)
             finally:
                 del pelican.context[SELECTION_CONTEXT_KEY]

@@ -89,3 +89,20 @@ class SelectiveWriter(Writer):
         if local["localsiteurl"]:
             context["localsiteurl"] = local["localsiteurl"]
         self._emit(name, template.render(local), local)
+
+
+def remove_outputs(output_path: str | Path, relatives: set[str]) -> list[str]:
+    """Delete outputs whose content is gone (and folders left empty): a fresh full build would not have them."""
+    root = Path(output_path).resolve()
+    removed = []
+    for relative in sorted(relatives):
+        path = Path(sanitised_join(str(root), relative))
+        if not path.is_file():
+            continue
+        path.unlink()
+        removed.append(relative)
+        folder = path.parent
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return removed

@@ -127,8 +127,8 @@ class CommunityGenerator(Generator):
                 inputs[f"{self.community.charts_url}{chart.file_name}"] = chart
         return inputs
 
-    def after_comments_changed(self) -> list[str]:
-        """Hook for the resident builder: recompute from the new threads; the outputs whose data changed."""
+    def after_content_changed(self) -> list[str]:
+        """Hook for the resident builder after comments or feedback items changed: the outputs whose data changed."""
         before, levels_before = self._inputs(), self.levels_by_key
         for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)

@@ -52,10 +52,21 @@ def comments(entry: FeedbackEntry) -> Iterator[FeedEvent]:
                         str(node.html), node.author)
 
 
+def newest(events: Iterable[FeedEvent], limit: int | None) -> list[FeedEvent]:
+    """``events`` newest first, at most ``limit`` of them: what a feed shows."""
+    return sorted(events, key=lambda e: (e.date, e.entry.id, e.anchor), reverse=True)[:limit]
+
+
+def signature(events: Iterable[FeedEvent]) -> tuple[tuple[object, ...], ...]:
+    """What a feed of ``events`` renders, comparable: equal signatures, equal files."""
+    return tuple((e.entry.id, e.entry.url, e.date, e.title, e.anchor, e.text, e.html, e.author,
+                  tuple(tag.name for tag in e.entry.tags)) for e in events)
+
+
 def write_feed(events: Iterable[FeedEvent], *, title: str, link: str, feed_url: str, siteurl: str,
                language: str | None, limit: int | None = None) -> bytes:
     """An Atom document of ``events``, newest first, at most ``limit`` of them."""
-    ordered = sorted(events, key=lambda e: (e.date, e.entry.id, e.anchor), reverse=True)[:limit]
+    ordered = newest(events, limit)
     feed = ReproducibleAtom(title=title, link=link, description="", feed_url=feed_url, language=language,
                             fallback_date=EPOCH)
     for event in ordered:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -14,7 +14,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
-from cluetrain.content_format import FeedbackKind, load_feedback
+from cluetrain.content_format import FeedbackItem, FeedbackKind, load_feedback, tag_slug
 from cluetrain.output_files import replace_file, wanted
 from cluetrain.search import SearchDocument
 
@@ -78,6 +78,26 @@ class FeedbackGenerator(Generator):
         self.context[ENTRIES_CONTEXT_KEY] = self.entries
         self.context["feedback_hub"] = self.hub
 
+    def update_items(self, items: Mapping[int, FeedbackItem | None]) -> None:
+        """Replace, add or remove (None) items, then re-link merges and tags as a full read would."""
+        pattern = self.settings.get("FEEDBACK_FEED_ITEM_ATOM")
+        content_root = Path(self.settings["PATH"])
+        by_id = {entry.id: entry for entry in self.entries}
+        for item_id, item in items.items():
+            if item is None:
+                by_id.pop(item_id, None)
+            else:
+                by_id[item_id] = make_entry(item, self.scheme, content_root, pattern)
+        entries = [by_id[item_id] for item_id in sorted(by_id)]
+        for entry in entries:
+            # Tags were shared by unify_tags: start again from the names this item's file wrote.
+            entry.tags = [FeedbackTag(tag, tag_slug(tag)) for tag in entry.item.tags]
+            entry.merged_into, entry.duplicates = None, []
+        link_merges(entries)
+        self.tags = unify_tags(entries)
+        self.entries[:] = entries  # in place: other plugins hold this list as ``feedback_entries``
+        self.forget_listings()
+
     def discussion_contents(self) -> Iterator[tuple[FeedbackEntry, str]]:
         """Every item has a thread ``feedback-<id>`` (the comments plugin's extension point)."""
         for entry in self.entries:
@@ -85,8 +105,11 @@ class FeedbackGenerator(Generator):
 
     def search_documents(self) -> Iterator[SearchDocument]:
         """Every item but merged duplicates (the search plugin's extension point)."""
-        siteurl = self.settings.get("SITEURL", "")
-        return (search_document(entry, siteurl) for entry in self.entries if entry.merged_into is None)
+        return (document for entry in self.entries if (document := self.search_document_of(entry)))
+
+    def search_document_of(self, entry: FeedbackEntry) -> SearchDocument | None:
+        """One item's search document (None for a merged duplicate)."""
+        return search_document(entry, self.settings.get("SITEURL", "")) if entry.merged_into is None else None
 
     # Listings depend on comment activity, known only after the comments plugin attached threads.
     @cached_property
@@ -107,8 +130,32 @@ class FeedbackGenerator(Generator):
         members[f"{TAGS_URL}index.html"] = ()
         return members
 
+    def listing_pages(self) -> dict[str, tuple[str, ...]]:
+        """Every listing (url) with its pages (save_as): a page count change rewrites all of them."""
+        return {listing.url: tuple(page.save_as for page in pages(listing, self._per_page(), self.settings))
+                for listing in self.listings}
+
+    def tag_index(self) -> list[tuple[str, str, int]]:
+        """What the tag index page shows: (slug, name, count), in its order."""
+        return [(tag.slug, tag.name, count) for tag, count in tag_counts(self.entries, self.tags)]
+
+    def hub_feeds(self) -> dict[str, list[feeds.FeedEvent]]:
+        """The hub-wide feeds (new items, status changes) with the events each shows, newest first."""
+        limit = self.settings["FEEDBACK_FEED_MAX_ITEMS"]
+        shown: dict[str, list[feeds.FeedEvent]] = {}
+        if self.hub.feed_new:
+            shown[self.hub.feed_new] = feeds.newest(map(feeds.creation, self.entries), limit)
+        if self.hub.feed_status:
+            events = [event for entry in self.entries for event in feeds.changes(entry)]
+            shown[self.hub.feed_status] = feeds.newest(events, limit)
+        return shown
+
+    def item_feed_events(self, entry: FeedbackEntry) -> list[feeds.FeedEvent]:
+        """The events of one item's own feed."""
+        return feeds.newest([feeds.creation(entry), *feeds.changes(entry), *feeds.comments(entry)], None)
+
     def forget_listings(self) -> None:
-        """Drop the computed listings and roadmap (the resident builder calls it after comments change)."""
+        """Drop the computed listings and roadmap (the resident builder calls it after comments or items change)."""
         vars(self).pop("listings", None)
         vars(self).pop("roadmap", None)
 
@@ -163,33 +210,33 @@ class FeedbackGenerator(Generator):
         siteurl, sitename = s.get("SITEURL", ""), s.get("SITENAME", "")
         common = {"siteurl": siteurl, "language": s.get("DEFAULT_LANG")}
         hub_link = f"{siteurl}/{HUB_URL}"
-        if self.hub.feed_new and wanted(self.context, self.hub.feed_new):
-            self._write(self.hub.feed_new, feeds.write_feed(
-                map(feeds.creation, self.entries), title=f"New feedback — {sitename}", link=hub_link,
-                feed_url=f"{siteurl}/{self.hub.feed_new}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
-        if self.hub.feed_status and wanted(self.context, self.hub.feed_status):
-            events = [event for entry in self.entries for event in feeds.changes(entry)]
-            self._write(self.hub.feed_status, feeds.write_feed(
-                events, title=f"Feedback status changes — {sitename}", link=hub_link,
-                feed_url=f"{siteurl}/{self.hub.feed_status}", limit=s["FEEDBACK_FEED_MAX_ITEMS"], **common))
+        titles = {self.hub.feed_new: f"New feedback — {sitename}",
+                  self.hub.feed_status: f"Feedback status changes — {sitename}"}
+        if any(wanted(self.context, path) for path in titles if path):
+            for path, events in self.hub_feeds().items():
+                if wanted(self.context, path):
+                    self._write(path, feeds.write_feed(events, title=titles[path], link=hub_link,
+                                                       feed_url=f"{siteurl}/{path}", **common))
         for entry in self.entries:
             if entry.feed_url and wanted(self.context, entry.feed_url):
-                events = [feeds.creation(entry), *feeds.changes(entry), *feeds.comments(entry)]
                 self._write(entry.feed_url, feeds.write_feed(
-                    events, title=f"“{entry.title}” — {sitename} feedback", link=f"{siteurl}/{entry.url}",
-                    feed_url=f"{siteurl}/{entry.feed_url}", **common))
+                    self.item_feed_events(entry), title=f"“{entry.title}” — {sitename} feedback",
+                    link=f"{siteurl}/{entry.url}", feed_url=f"{siteurl}/{entry.feed_url}", **common))
+
+    def title_items(self) -> list[dict[str, Any]]:
+        """What titles.json lists: every visible item's title, URL, kind, status and counts."""
+        siteurl = self.settings.get("SITEURL", "")
+        return [
+            {"id": e.id, "title": e.title, "url": f"{siteurl}/{e.url}", "kind": e.kind.value, "status": e.status.key,
+             "status_label": e.status.label, "votes": e.votes, "comments": e.comment_count}
+            for e in self.entries if e.merged_into is None
+        ]
 
     def _write_titles(self) -> None:
         target = self.hub.titles_json
         if not target or not wanted(self.context, target):
             return
-        siteurl = self.settings.get("SITEURL", "")
-        items = [
-            {"id": e.id, "title": e.title, "url": f"{siteurl}/{e.url}", "kind": e.kind.value, "status": e.status.key,
-             "status_label": e.status.label, "votes": e.votes, "comments": e.comment_count}
-            for e in self.entries if e.merged_into is None
-        ]
-        document = {"version": TITLES_VERSION, "items": items}
+        document = {"version": TITLES_VERSION, "items": self.title_items()}
         self._write(target, (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
     def _write(self, relative: str, data: bytes) -> None:
