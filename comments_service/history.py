@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from comments_service.guard import Candidate
@@ -76,3 +77,84 @@ class DatabaseHistory:
         """Whether someone confirmed this e-mail by link (community identity)."""
         query = select(VerifiedIdentity.id).where(VerifiedIdentity.email == email.strip().lower())
         return self.session.scalar(query.limit(1)) is not None
+
+
+_EMAIL = bindparam("email")  # lowercased, or None: comparisons with NULL match nothing
+_SNAPSHOT = select(
+    select(Comment.id).where(Comment.idempotency_key == bindparam("idempotency_key")).scalar_subquery(),
+    exists().where(
+        Comment.thread == bindparam("thread"), Comment.body_hash == bindparam("body_hash"),
+        Comment.status != CommentStatus.DELETED,
+        or_(Comment.author == bindparam("author"), func.lower(Comment.email) == _EMAIL),
+    ),
+    select(func.max(Comment.created_at)).where(Comment.ip == bindparam("ip")).scalar_subquery(),
+    select(func.max(Comment.created_at)).where(func.lower(Comment.email) == _EMAIL).scalar_subquery(),
+    select(func.count()).select_from(Comment).where(
+        Comment.ip == bindparam("ip"), Comment.created_at >= bindparam("since", type_=Comment.created_at.type),
+    ).scalar_subquery(),
+    exists().where(Ban.kind == BanKind.IP, Ban.value == bindparam("ip")),
+    exists().where(Ban.kind == BanKind.EMAIL, Ban.value == _EMAIL),
+    exists().where(VerifiedIdentity.email == _EMAIL),
+    exists().where(and_(Comment.author == bindparam("author"), func.lower(Comment.email) == _EMAIL,
+                        Comment.status == CommentStatus.APPROVED)),
+)  # built once: SQLAlchemy then reuses its compiled form instead of rebuilding eight queries per submission
+
+
+@dataclass(frozen=True, slots=True)
+class HistorySnapshot:
+    """Everything the rules may ask about one candidate's past, read in one statement (implements guard.History)."""
+
+    candidate: Candidate
+    earlier_id: str | None  # the comment stored under this idempotency key, if any
+    duplicate: bool
+    last_from_ip: datetime | None
+    last_from_email: datetime | None
+    recent_from_ip: int
+    ip_banned: bool
+    email_banned: bool
+    email_confirmed: bool
+    author_known: bool
+    now: datetime
+    rate_window: float
+
+    def seconds_since_last(self, *, ip: str | None, email: str | None) -> float | None:
+        """Seconds since the newest comment from the candidate's IP or e-mail, or None."""
+        times = [t for t, asked in ((self.last_from_ip, ip), (self.last_from_email, email)) if asked and t]
+        return (self.now - max(times)).total_seconds() if times else None
+
+    def count_from_ip(self, ip: str, within_seconds: float) -> int:
+        """Comments from the candidate's IP within the rules' window (the only window the rules ask about)."""
+        assert within_seconds == self.rate_window, "snapshot taken for another window"
+        return self.recent_from_ip
+
+    def is_duplicate(self, candidate: Candidate) -> bool:
+        """Whether the same text is already in this thread from the same author or e-mail."""
+        return self.duplicate
+
+    def is_known_author(self, author: str, email: str) -> bool:
+        """Whether the candidate's name and e-mail together have an approved comment."""
+        return self.author_known
+
+    def ban_matching(self, *, ip: str | None, email: str | None) -> str | None:
+        """A description of the ban that matches the candidate's IP or e-mail, or None."""
+        if ip and self.ip_banned:
+            return f"{BanKind.IP.value} {ip}"
+        if email and self.email_banned:
+            return f"{BanKind.EMAIL.value} {email.lower()}"
+        return None
+
+    def is_confirmed_email(self, email: str) -> bool:
+        """Whether someone confirmed the candidate's e-mail by link."""
+        return self.email_confirmed
+
+
+def take_snapshot(session: Session, candidate: Candidate, idempotency_key: str, rate_window: float) -> HistorySnapshot:
+    """Read the candidate's history (and an earlier comment with its idempotency key) in one round trip."""
+    now = utcnow()
+    row = session.execute(_SNAPSHOT, {
+        "idempotency_key": idempotency_key, "thread": candidate.thread, "body_hash": candidate.body_hash,
+        "author": candidate.author, "email": candidate.email.strip().lower() if candidate.email else None,
+        "ip": candidate.ip or None, "since": now - timedelta(seconds=rate_window),
+    }).one()
+    return HistorySnapshot(candidate, row[0], bool(row[1]), row[2], row[3], row[4] or 0, bool(row[5]), bool(row[6]),
+                           bool(row[7]), bool(row[8]), now, rate_window)

@@ -12,17 +12,23 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cluetrain import content_format as cf
 from cluetrain.markup import render_markdown
-from comments_service import keys
-from comments_service import notifications
-from comments_service.guard import Action, Candidate, evaluate
-from comments_service.history import DatabaseHistory
+from comments_service import keys, notifications
+from comments_service.guard import Action, Candidate, Decision, evaluate
+from comments_service.history import take_snapshot
 from comments_service.identity import ProvenIdentity
 from comments_service.models import (
-    MAX_USER_AGENT_LENGTH, AuditAction, AuditEntry, Comment, CommentStatus, utcnow,
+    MAX_USER_AGENT_LENGTH,
+    AuditAction,
+    AuditEntry,
+    Comment,
+    CommentStatus,
+    utcnow,
 )
+from comments_service.rules import RuleSet
 from comments_service.runtime import get_runtime
 from comments_service.validation import CommentFields, FieldErrors, validate_comment
 
@@ -113,49 +119,77 @@ def submit(submission: Submission) -> Accepted:
     # Community: a public contributor key only for an address the sender proved, never for a typed one.
     contributor = keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email) if candidate.proves_email() else None
     runtime = get_runtime()
+    fingerprint = keys.fingerprint(*values)
     try:
+        # Read-only first, without the write lock: a retry, a bad parent or a refusal never queues behind writers.
+        with runtime.database.read() as session:
+            _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
+        # Then one short write transaction: the same checks again on the committed state (another request may
+        # have stored a duplicate or a flood since), and the comment, its audit entry and subscription together.
         with runtime.database.write() as session:
-            earlier = session.scalar(select(Comment).where(Comment.idempotency_key == idem))
-            if earlier is not None:
-                return _replay(earlier, keys.fingerprint(*values))
-            if clean.parent and not _parent_exists(session, clean):
-                raise SubmissionRefused(Refusal.INVALID, HTTPStatus.UNPROCESSABLE_ENTITY,
-                                        "The comment you are replying to is not (or no longer) published.",
-                                        {"parent": "There is no published comment with this id in this discussion."})
-            decision = evaluate(candidate, runtime.rules, DatabaseHistory(session))
-            if decision.action is Action.REFUSE:
-                status = HTTPStatus.CONFLICT if decision.rule == "duplicate" else HTTPStatus.TOO_MANY_REQUESTS
-                raise SubmissionRefused(Refusal.RULE, status, decision.public or decision.reason, rule=decision.rule)
+            decision = _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
             now = utcnow()
             comment = Comment(
                 id=keys.new_comment_id(), thread=clean.thread, parent_id=clean.parent, author=clean.author,
                 email=clean.email, website=clean.website, body=clean.body, html=html,
-                body_hash=candidate.body_hash, avatar=keys.avatar_key(config["AVATAR_SECRET"], clean.email, clean.author),
+                body_hash=candidate.body_hash,
+                avatar=keys.avatar_key(config["AVATAR_SECRET"], clean.email, clean.author),
                 source=submission.source, status=_STATUS_FOR[decision.action],
                 status_reason=decision.public if decision.action in (Action.REJECT, Action.SPAM) else None,
                 rule=decision.rule, rule_reason=decision.reason, ip=submission.ip,
                 user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
                 created_at=now, updated_at=now, receipt_token=keys.new_receipt_token(),
-                idempotency_key=idem, fingerprint=keys.fingerprint(*values), revision=1, contributor=contributor,
+                idempotency_key=idem, fingerprint=fingerprint, revision=1, written_revision=None,
+                file_changed_at=None, contributor=contributor, helpful=False, rewarded=None,
             )
             session.add(comment)
-            session.flush()
-            session.add(AuditEntry(actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id,
+            session.flush()  # the audit entry and the subscription name the comment (foreign keys)
+            session.add(AuditEntry(actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id, at=now,
                                    reason=f"{decision.rule}: {decision.reason}",
                                    details={"decision": decision.action.value}))
-            if notifications.wants_notifications(submission.fields.get("notify")):  # community: reply notifications, mailed once approved
+            # Community: reply notifications, mailed once the comment is approved.
+            if notifications.wants_notifications(submission.fields.get("notify")):
                 notifications.request_replies(session, comment)
+    except _Replay as replay:
+        return replay.accepted
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
         with runtime.database.read() as session:
             earlier = session.scalar(select(Comment).where(Comment.idempotency_key == idem))
         if earlier is None:
             raise
-        return _replay(earlier, keys.fingerprint(*values))
+        return _replay(earlier, fingerprint)
     log.info("comment %s on %s: %s by rule %s", comment.id, comment.thread, comment.status, decision.rule)
     if comment.status is CommentStatus.APPROVED:
         runtime.after_moderation()
     return Accepted(comment, replayed=False)
+
+
+class _Replay(Exception):
+    """The submission was stored before: leave the transaction (nothing written) and answer with it."""
+
+    def __init__(self, accepted: Accepted) -> None:
+        self.accepted = accepted
+        super().__init__(accepted.comment.id)
+
+
+def _decide(session: Session, clean: CommentFields, candidate: Candidate, idem: str, fingerprint: str,
+            rules: RuleSet) -> Decision:
+    """The rules' decision on the database as this session sees it; raise _Replay or SubmissionRefused instead."""
+    snapshot = take_snapshot(session, candidate, idem, rules.rate_limit_seconds)
+    if snapshot.earlier_id is not None:
+        earlier = session.get(Comment, snapshot.earlier_id)
+        assert earlier is not None  # read in the same transaction
+        raise _Replay(_replay(earlier, fingerprint))
+    if clean.parent and not _parent_exists(session, clean):
+        raise SubmissionRefused(Refusal.INVALID, HTTPStatus.UNPROCESSABLE_ENTITY,
+                                "The comment you are replying to is not (or no longer) published.",
+                                {"parent": "There is no published comment with this id in this discussion."})
+    decision = evaluate(candidate, rules, snapshot)
+    if decision.action is Action.REFUSE:
+        status = HTTPStatus.CONFLICT if decision.rule == "duplicate" else HTTPStatus.TOO_MANY_REQUESTS
+        raise SubmissionRefused(Refusal.RULE, status, decision.public or decision.reason, rule=decision.rule)
+    return decision
 
 
 def _replay(earlier: Comment, fingerprint: str) -> Accepted:
