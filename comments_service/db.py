@@ -60,6 +60,13 @@ class Database:
         with file_lock(self.write_queue), self._writer() as session, session.begin():
             yield session
 
+    def serialize(self, session: Session, key: int) -> None:
+        """Make write transactions that call this with ``key`` run one at a time, until this one ends."""
+        # SQLite already runs one writer at a time (BEGIN IMMEDIATE). PostgreSQL runs them side by side, so checks
+        # such as "is this a duplicate?" would not see each other's rows: a lock held until commit serializes them.
+        if not self.is_sqlite:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
     def dispose(self) -> None:
         """Close pooled connections (before a fork, or at exit)."""
         self.engine.dispose()

@@ -34,6 +34,7 @@ from comments_service.validation import CommentFields, FieldErrors, validate_com
 
 log = logging.getLogger(__name__)
 RULES_ACTOR = "rules"
+SUBMISSION_LOCK_KEY = 0x636F6D6D  # submissions' guard checks and inserts run one at a time on PostgreSQL too
 _STATUS_FOR = {Action.APPROVE: CommentStatus.APPROVED, Action.HOLD: CommentStatus.PENDING,
                Action.REJECT: CommentStatus.REJECTED, Action.SPAM: CommentStatus.SPAM}
 
@@ -123,11 +124,16 @@ def submit(submission: Submission) -> Accepted:
     try:
         # Read-only first, without the write lock: a retry, a bad parent or a refusal never queues behind writers.
         with runtime.database.read() as session:
-            _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
+            outcome = _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
+        if isinstance(outcome, Accepted):
+            return outcome
         # Then one short write transaction: the same checks again on the committed state (another request may
         # have stored a duplicate or a flood since), and the comment, its audit entry and subscription together.
         with runtime.database.write() as session:
+            runtime.database.serialize(session, SUBMISSION_LOCK_KEY)
             decision = _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
+            if isinstance(decision, Accepted):
+                return decision  # stored by a concurrent identical request since the check above
             now = utcnow()
             comment = Comment(
                 id=keys.new_comment_id(), thread=clean.thread, parent_id=clean.parent, author=clean.author,
@@ -150,8 +156,6 @@ def submit(submission: Submission) -> Accepted:
             # Community: reply notifications, mailed once the comment is approved.
             if notifications.wants_notifications(submission.fields.get("notify")):
                 notifications.request_replies(session, comment)
-    except _Replay as replay:
-        return replay.accepted
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
         with runtime.database.read() as session:
@@ -165,22 +169,14 @@ def submit(submission: Submission) -> Accepted:
     return Accepted(comment, replayed=False)
 
 
-class _Replay(Exception):
-    """The submission was stored before: leave the transaction (nothing written) and answer with it."""
-
-    def __init__(self, accepted: Accepted) -> None:
-        self.accepted = accepted
-        super().__init__(accepted.comment.id)
-
-
 def _decide(session: Session, clean: CommentFields, candidate: Candidate, idem: str, fingerprint: str,
-            rules: RuleSet) -> Decision:
-    """The rules' decision on the database as this session sees it; raise _Replay or SubmissionRefused instead."""
+            rules: RuleSet) -> Decision | Accepted:
+    """The rules' decision on the database as this session sees it, or the earlier comment with this key."""
     snapshot = take_snapshot(session, candidate, idem, rules.rate_limit_seconds)
     if snapshot.earlier_id is not None:
         earlier = session.get(Comment, snapshot.earlier_id)
         assert earlier is not None  # read in the same transaction
-        raise _Replay(_replay(earlier, fingerprint))
+        return _replay(earlier, fingerprint)
     if clean.parent and not _parent_exists(session, clean):
         raise SubmissionRefused(Refusal.INVALID, HTTPStatus.UNPROCESSABLE_ENTITY,
                                 "The comment you are replying to is not (or no longer) published.",

@@ -35,17 +35,19 @@ class ThreadManifest:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        self._stamp: tuple[int, int, int] | None = None
         self._threads: dict[str, ThreadInfo] | None = None
+        self._origins: frozenset[str] = frozenset()  # of the threads above; every visitor POST checks its Origin
 
     def threads(self) -> dict[str, ThreadInfo]:
-        """Every thread by key; reloads if the file's mtime or size changed."""
+        """Every thread by key; reloads if the file was replaced or its mtime or size changed."""
         try:
             stat = self.path.stat()
         except FileNotFoundError:
             stat = None
         with self._lock:
-            stamp = (stat.st_mtime_ns, stat.st_size) if stat else None
+            # The inode too: the build replaces the file atomically, possibly within one tick of the clock.
+            stamp = (stat.st_ino, stat.st_mtime_ns, stat.st_size) if stat else None
             if stamp is not None and stamp != self._stamp:
                 self._reload(stamp)
             if self._threads is None:
@@ -59,12 +61,12 @@ class ThreadManifest:
     def origins(self) -> set[str]:
         """The origins (scheme://host:port) of the site's pages, for checking Origin headers."""
         try:
-            threads = self.threads()
+            self.threads()
         except ManifestUnavailable:
             return set()
-        return {origin for info in threads.values() if (origin := origin_of(info.url))}
+        return set(self._origins)
 
-    def _reload(self, stamp: tuple[int, int]) -> None:
+    def _reload(self, stamp: tuple[int, int, int]) -> None:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
             if data.get("version") != SUPPORTED_VERSION:
@@ -84,6 +86,7 @@ class ThreadManifest:
             # A build may be rewriting it right now; keep serving from the last good one.
             log.warning("cannot read thread manifest %s: %s", self.path, exc)
             return
+        self._origins = frozenset(origin for info in threads.values() if (origin := origin_of(info.url)))
         self._threads, self._stamp = threads, stamp
 
 
