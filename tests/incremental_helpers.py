@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,24 +40,26 @@ def overrides(site: Site, output: Path | None = None, cache: Path | None = None)
             "CACHE_PATH": str(cache or site.root / "cache"), "COMMENTS_NOW": NOW}
 
 
-def resident(site: Site) -> ResidentSite:
-    """A resident site for ``site``, built once."""
-    resident_site = ResidentSite(REPO, overrides(site))
+def resident(site: Site, **settings: Any) -> ResidentSite:
+    """A resident site for ``site`` (with extra ``settings``), built once."""
+    resident_site = ResidentSite(REPO, overrides(site) | settings)
     resident_site.full_build("start")
     return resident_site
 
 
-def fresh_build(site: Site) -> tuple[Path, Any]:
+def fresh_build(site: Site, **settings: Any) -> tuple[Path, Any]:
     """A full build into an empty folder with an empty cache; returns the folder and the search index report."""
     reports: list[Any] = []
 
     def reported(_sender: object, report: Any) -> None:
         reports.append(report)
 
+    for folder in ("fresh", "fresh-cache"):  # empty each time: a test may compare more than once
+        shutil.rmtree(site.root / folder, ignore_errors=True)
     signal = blinker.signal(INDEX_REPORT_SIGNAL)
     signal.connect(reported, weak=False)
     try:
-        build_site(load_settings(REPO, overrides(site, site.root / "fresh", site.root / "fresh-cache")))
+        build_site(load_settings(REPO, overrides(site, site.root / "fresh", site.root / "fresh-cache") | settings))
     finally:
         signal.disconnect(reported)
     return site.root / "fresh", reports[-1] if reports else None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from cluetrain.build import BuildError
+from cluetrain.content_format import read_feedback, remove_feedback, write_feedback
 from cluetrain.incremental import ChangeKind, UpdateMode, classify
 from cluetrain.incremental.changes import classify_path
+from tests.feedback_helpers import write_item
 from tests.incremental_helpers import differences, fresh_build, resident
 
 
@@ -59,3 +63,38 @@ def test_changes_nobody_named_are_found_by_their_timestamps(site):
     report = resident_site.update([])
     assert report.mode is UpdateMode.INCREMENTAL and report.written[0] == "posts/p1/index.html"
     assert differences(site.output, fresh_build(site)[0]) == []
+
+
+def _items(site, *tags):
+    site.post("p1")
+    for number, tag in enumerate(tags, start=1):
+        write_item(site.content, number, f"Item {number}", votes=number, created=number, tags=(tag,))
+
+
+def test_a_feedback_slug_change_moves_its_page_incrementally(site):
+    _items(site, "ui", "api")
+    resident_site = resident(site)
+    old = next((site.content / "feedback").glob("2-*.md"))
+    item = dataclasses.replace(read_feedback(old), slug="renamed")
+    report = resident_site.update([old, write_feedback(site.content, item)])
+    assert report.mode is UpdateMode.INCREMENTAL
+    assert report.removed == ["feedback/2-item-2/index.html"] and report.written[0] == "feedback/2-renamed/index.html"
+    assert differences(site.output, fresh_build(site)[0]) == []
+
+
+def test_a_tag_shown_under_another_name_builds_in_full(site):
+    _items(site, "UI", "ui")  # the tag is named as item 1 first wrote it: "UI", on both items' pages
+    resident_site = resident(site)
+    path = next((site.content / "feedback").glob("1-*.md"))
+    write_feedback(site.content, dataclasses.replace(read_feedback(path), tags=()))
+    report = resident_site.update([path])
+    assert report.mode is UpdateMode.FULL and "tag 'ui'" in report.reason
+    assert differences(site.output, fresh_build(site)[0]) == []
+
+
+def test_a_removed_item_whose_comments_remain_fails_like_a_full_build(site):
+    _items(site, "ui")
+    site.comment("feedback-1", "c1")
+    resident_site = resident(site)
+    with pytest.raises(BuildError, match="matches no post"):
+        resident_site.update([remove_feedback(site.content, 1)])

@@ -16,7 +16,6 @@ from typing import Any
 from pelican.generators import ArticlesGenerator
 from pelican.paginator import Paginator
 
-
 # Direct templates of our theme that list no posts (so show no comment counts).
 POSTLESS_DIRECT_TEMPLATES = frozenset({"404"})
 

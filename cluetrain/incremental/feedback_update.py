@@ -11,7 +11,8 @@ The fan-out of an item change, explicitly:
 * threads.json, the all-comments feed, the sitemap and the community outputs (named by the resident site);
 * the search documents of the changed items and their comments.
 
-A removed item's page and feeds are deleted, since a fresh full build would not have them.
+A removed item's page and feeds are deleted, since a fresh full build would not have them (and the old
+page of an item whose slug changed; every output that links to it shows it as changed).
 """
 
 from __future__ import annotations
@@ -124,7 +125,8 @@ class ItemUpdate:
         before = {entry.id: entry for entry in self.hub.entries}
         for item_id, item in items.items():
             if item is not None and item_id in before and item.slug != before[item_id].item.slug:
-                raise NeedsFullBuild(f"feedback item {item_id} changed its slug, so its page moves")
+                # A new slug moves the page (the thread key stays): the old page goes, links follow its URL.
+                plan.removed.add(before[item_id].save_as)
         views = {entry.id: merge_view(entry) for entry in self.hub.entries}
         old_feeds = {i: item_feed_signature(self.hub, before[i]) for i in ids if i in before}
         old_documents = {i: self._documents(before[i]) for i in ids if i in before}

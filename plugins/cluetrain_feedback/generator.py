@@ -21,7 +21,15 @@ from cluetrain.search import SearchDocument
 from . import feeds
 from .items import HUB_URL, FeedbackEntry, FeedbackTag, link_merges, make_entry, unify_tags
 from .listings import (
-    KIND_HEADINGS, ROADMAP_URL, TAGS_URL, Listing, RoadmapColumn, build_listings, build_roadmap, pages, tag_counts,
+    KIND_HEADINGS,
+    ROADMAP_URL,
+    TAGS_URL,
+    Listing,
+    RoadmapColumn,
+    build_listings,
+    build_roadmap,
+    pages,
+    tag_counts,
 )
 from .search_documents import search_document
 from .statuses import FeedbackStatus, StatusScheme
