@@ -120,8 +120,11 @@ class MarkdownCache:
         return Markup(found[0]), found[1]
 
     def save(self, cache_dir: Path) -> None:
-        """Keep only what this build used (so removed sources do not pile up) and write it if it changed."""
-        if self.rendered == 0 and len(self._used) == len(self._entries):
+        """Keep only what this build used (so removed sources do not pile up) and write it if it changed.
+
+        A cache this build did not use at all is left as it is (another copy of the plugin did the work).
+        """
+        if not self._used or (self.rendered == 0 and len(self._used) == len(self._entries)):
             self._used = set()
             return
         self._entries = {key: self._entries[key] for key in self._used if key in self._entries}
