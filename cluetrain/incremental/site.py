@@ -49,6 +49,14 @@ class UpdateReport:
     search_documents: int = 0
 
 
+@dataclass
+class _Changed:
+    """What the first phase of an update changed, for the second to fan out from."""
+
+    articles: list[Any] = field(default_factory=list)
+    shown: set[int] = field(default_factory=set)  # hub items whose cards changed
+
+
 class ResidentSite:
     """Keeps Pelican's generators and context between builds; ``update`` is the one entry point.
 
@@ -122,24 +130,34 @@ class ResidentSite:
         started = time.perf_counter()
         pelican = self.pelican
         assert pelican is not None
-        plan = self._plan(pelican, changes)
+        hub = pelican.feedback
+        threads = pelican.context[pelican.plugin(COMMENTS_PLUGIN).THREADS_CONTEXT_KEY]
+        # Hub listings are ordered by comment activity, so their state is taken before any thread changes;
+        # a comment on a post leaves the hub alone and skips this (it walks every listing).
+        touches_hub = changes.feedback_ids or any(threads.get(key, (None, ""))[1] == "feedback"
+                                                  for key in changes.threads)
+        hub_before = HubState.of(hub, full=bool(changes.feedback_ids)) if hub is not None and touches_hub else None
+        plan, changed = Plan(), _Changed()
+        self._plan_own(pelican, changes, plan, changed)
         report = UpdateReport(UpdateMode.INCREMENTAL)
         report.written += self._write(pelican, plan.own_targets, plan.own_paths, [])
         report.first_page_seconds = time.perf_counter() - started
-        report.written += self._write(pelican, plan.targets, plan.paths, plan.dependents)
+        # Everything below scales with the listings and site-wide views, so it waits until the pages are live.
+        self._plan_rest(pelican, changed, hub_before, plan)
+        # The own pages again, last: a hook may have changed what threads show (a newcomer's first badge).
+        again = self._write(pelican, plan.targets + plan.own_targets, plan.paths | plan.own_paths, plan.dependents)
+        report.written = list(dict.fromkeys(report.written + again))
         report.removed = remove_outputs(pelican.output_path, plan.removed - set(report.written))
         report.search_documents = apply_document_changes(pelican.settings, plan.search)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _plan(self, pelican: ResidentPelican, changes: ChangeSet) -> Plan:
+    def _plan_own(self, pelican: ResidentPelican, changes: ChangeSet, plan: Plan, changed: _Changed) -> None:
+        """Re-read the changed items and threads; plan their own pages (cheap: nothing site-wide)."""
         comments = pelican.plugin(COMMENTS_PLUGIN)
         settings, context = pelican.settings, pelican.context
         threads = context[comments.THREADS_CONTEXT_KEY]
-        hub = pelican.feedback
-        hub_before = HubState.of(hub, full=bool(changes.feedback_ids)) if hub is not None else None
-        plan = Plan()
-        shown: set[int] = set(changes.feedback_ids)  # hub items whose cards changed
+        changed.shown.update(changes.feedback_ids)  # hub items whose cards changed
         done: set[str] = set()  # threads re-read with their items
         if changes.feedback_ids:
             done = ItemUpdate(pelican, comments, self.bodies, thread_documents).apply(changes.feedback_ids, plan)
@@ -155,18 +173,24 @@ class ResidentSite:
             if content.thread.feed_url:
                 plan.paths.add(content.thread.feed_url)
             if kind == "article":
-                own, *rest = article_targets(pelican.articles, content)
-                plan.own_targets.append(own)
-                plan.targets += rest
+                plan.own_targets.append(Target(TargetKind.ARTICLE, (content.save_as,), content))
+                changed.articles.append(content)
             elif kind == "page":
                 plan.own_targets += page_targets(content)
             else:  # a feedback item: its page and feed
-                shown.add(content.id)
+                changed.shown.add(content.id)
                 plan.own_paths.add(content.save_as)
                 if content.feed_url:
                     plan.paths.add(content.feed_url)
-        if hub is not None and hub_before is not None and shown:
-            plan_hub(hub, shown, hub_before, plan)
+
+    @staticmethod
+    def _plan_rest(pelican: ResidentPelican, changed: _Changed, hub_before: HubState | None, plan: Plan) -> None:
+        """The listings, hub pages, site-wide files and plugin views that show the changed threads and items."""
+        settings, hub = pelican.settings, pelican.feedback
+        for article in changed.articles:
+            plan.targets += article_targets(pelican.articles, article)[1:]  # [0] is its own page, written already
+        if hub is not None and hub_before is not None and changed.shown:
+            plan_hub(hub, changed.shown, hub_before, plan)
         # Site-wide views of comments and items (community stats, contributor pages) name their changed outputs.
         for generator in pelican.plugin_generators():
             if hasattr(generator, CONTENT_CHANGED_HOOK):
@@ -175,7 +199,6 @@ class ResidentSite:
         for setting in ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST", "SITEMAP_SAVE_AS"):
             if settings.get(setting):
                 plan.paths.add(settings[setting])
-        return plan
 
     @staticmethod
     def _write(pelican: ResidentPelican, targets: list[Target], plugin_paths: set[str],
