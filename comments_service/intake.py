@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -149,10 +149,10 @@ def submit(submission: Submission) -> Accepted:
                 file_changed_at=None, contributor=contributor, helpful=False, rewarded=None,
             )
             session.add(comment)
-            session.flush()  # the audit entry and the subscription name the comment (foreign keys)
-            session.add(AuditEntry(actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id, at=now,
-                                   reason=f"{decision.rule}: {decision.reason}",
-                                   details={"decision": decision.action.value}))
+            # A plain INSERT (it flushes the comment first, which it names): no second unit-of-work flush.
+            session.execute(insert(AuditEntry).values(
+                actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id, at=now,
+                reason=f"{decision.rule}: {decision.reason}", details={"decision": decision.action.value}))
             # Community: reply notifications, mailed once the comment is approved.
             if notifications.wants_notifications(submission.fields.get("notify")):
                 notifications.request_replies(session, comment)
