@@ -1,4 +1,4 @@
-"""Speed of the resident builder: approval → page written, full builds vs plain Pelican, peak memory.
+"""Speed of the resident builder: approval → page written, feedback change → item page, full builds, memory.
 
     uv run python benchmarks/builder_benchmark.py                 # N = 500, 2000, 5000
     uv run python benchmarks/builder_benchmark.py --sizes 200     # a quick run
@@ -17,17 +17,19 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work" / "builder"
 APPROVALS = 40
+FEEDBACK_CHANGES = 20  # vote batches, then as many status changes
+STATUS_CYCLE = ("under-review", "planned", "in-progress", "done", "new")
 
 
 def _settings(root: Path, output: str, cache: str, **extra: object) -> dict:
     return {"PATH": str(root / "content"), "OUTPUT_PATH": str(root / output), "CACHE_PATH": str(root / cache),
-            "COMMENTS_NOW": datetime(2026, 6, 1, tzinfo=timezone.utc), **extra}
+            "COMMENTS_NOW": datetime(2026, 6, 1, tzinfo=UTC), **extra}
 
 
 def _timed_build(settings: dict) -> float:
@@ -67,7 +69,7 @@ def measure(size: int) -> dict:
     for number in range(APPROVALS):
         thread = f"post-{(number * 7919) % size}"
         comment = Comment(id=f"bench{number}", thread=thread, author="Benchmark", body=f"Approved comment {number}.",
-                          date=datetime(2026, 5, 1, tzinfo=timezone.utc) + timedelta(minutes=number),
+                          date=datetime(2026, 5, 1, tzinfo=UTC) + timedelta(minutes=number),
                           source=CommentSource.WEB)
         started = time.perf_counter()
         path = write_comment(root / "content", comment)  # the publisher's write is part of the path to the page
@@ -77,7 +79,40 @@ def measure(size: int) -> dict:
         complete.append(time.perf_counter() - started)
     result["page_p50"], result["page_p95"] = _p50_p95(first_page)
     result["all_p50"], result["all_p95"] = _p50_p95(complete)
+    result.update(_feedback_changes(site, root / "content"))
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return result
+
+
+def _feedback_changes(site: object, content: Path) -> dict[str, float]:
+    """Vote batches then status changes on items spread over the site: until the item page, until all is done."""
+    import dataclasses
+
+    from cluetrain.content_format import StatusChange, find_feedback_file, read_feedback, write_feedback
+    from cluetrain.incremental import UpdateMode
+
+    count = len(list((content / "feedback").glob("*.md")))
+    timings: dict[str, list[float]] = {"votes": [], "status": [], "all": []}
+    for number in range(2 * FEEDBACK_CHANGES):
+        path = find_feedback_file(content, 1 + (number * 7919) % count)
+        assert path is not None
+        item = read_feedback(path)
+        if number < FEEDBACK_CHANGES:
+            kind, item = "votes", dataclasses.replace(item, votes=item.votes + 3)
+        else:
+            status = STATUS_CYCLE[(STATUS_CYCLE.index(item.status) + 1) % len(STATUS_CYCLE)]
+            change = StatusChange(status, item.history[-1].date + timedelta(days=1), "Benchmark")
+            kind, item = "status", dataclasses.replace(item, status=status, history=(*item.history, change))
+        started = time.perf_counter()
+        write_feedback(content, item)  # the feedback publisher's (fsynced) write is part of the path
+        report = site.update([path])  # type: ignore[attr-defined]
+        assert report.mode is UpdateMode.INCREMENTAL, report.reason
+        timings[kind].append(time.perf_counter() - started - report.seconds + report.first_page_seconds)
+        timings["all"].append(time.perf_counter() - started)
+    result: dict[str, float] = {}
+    for kind, values in timings.items():
+        result[f"fb_{kind}_p50"], result[f"fb_{kind}_p95"] = _p50_p95(values)
+    result["fb_page_p50"], result["fb_page_p95"] = _p50_p95(timings["votes"] + timings["status"])
     return result
 
 
@@ -98,15 +133,23 @@ def main() -> None:
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True, capture_output=True, text=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
-    print("| posts | approval→page p50 / p95 | whole update p50 / p95 | ours cold / plain cold (ratio) "
-          "| ours cached / plain cached (ratio) | builder peak RSS |")
-    print("|---|---|---|---|---|---|")
+    print("| posts | approval→page p50 / p95 | whole update p50 / p95 | feedback change→item page p50 / p95 "
+          "| ours cold / plain cold (ratio) | ours cached / plain cached (ratio) | builder peak RSS |")
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']} | {r['page_p50'] * 1000:.0f} / {r['page_p95'] * 1000:.0f} ms "
-              f"| {r['all_p50'] * 1000:.0f} / {r['all_p95'] * 1000:.0f} ms "
+        print(f"| {r['size']} | {_ms(r, 'page')} | {_ms(r, 'all')} | {_ms(r, 'fb_page')} "
               f"| {r['ours_cold']:.1f} / {r['plain_cold']:.1f} s ({r['ours_cold'] / r['plain_cold']:.2f}×) "
               f"| {r['ours_cached']:.1f} / {r['plain_cached']:.1f} s ({r['ours_cached'] / r['plain_cached']:.2f}×) "
               f"| {r['peak_mb']:.0f} MB |")
+    print()
+    print("| posts | feedback votes→page p50 / p95 | status→page p50 / p95 | feedback whole update p50 / p95 |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {_ms(r, 'fb_votes')} | {_ms(r, 'fb_status')} | {_ms(r, 'fb_all')} |")
+
+
+def _ms(row: dict, name: str) -> str:
+    return f"{row[f'{name}_p50'] * 1000:.0f} / {row[f'{name}_p95'] * 1000:.0f} ms"
 
 
 if __name__ == "__main__":

@@ -84,10 +84,13 @@ def item_feed_signature(hub: Any, entry: Any) -> Signature:
     return _feeds_module(hub).signature(hub.item_feed_events(entry))
 
 
-def plan_hub(hub: Any, ids: set[int], before: HubState, plan: Plan) -> None:
-    """The listing, roadmap and tag pages, hub feeds and titles.json whose content changed; pages gone."""
-    hub.forget_listings()
-    after = HubState.of(hub, full=before.full)
+def plan_hub(hub: Any, ids: set[int], before: HubState, plan: Plan) -> HubState:
+    """The listing, roadmap and tag pages, hub feeds and titles.json whose content changed; pages gone.
+
+    Returns the hub's state now (in full, to be the next update's "before").
+    """
+    hub.forget_listings()  # ordered by comment activity; items changed in place
+    after = HubState.of(hub, full=True)
     renamed = sorted(slug for slug, name in before.tag_names.items() if after.tag_names.get(slug, name) != name)
     if renamed:
         raise NeedsFullBuild(f"feedback tag {renamed[0]!r} is now shown under another name (the first written)")
@@ -97,13 +100,14 @@ def plan_hub(hub: Any, ids: set[int], before: HubState, plan: Plan) -> None:
     if hub.hub.titles_json and (not before.full or before.titles != after.titles):
         plan.paths.add(hub.hub.titles_json)
     if not before.full:
-        return
+        return after
     for url, pages in after.listing_pages.items():
         if len(before.listing_pages.get(url, ())) != len(pages):  # "page 1 of n" and next links change
             plan.paths.update(pages)
     if before.tag_index != after.tag_index:
         plan.paths.add(f"{hub.hub.tags_url}index.html")
     plan.paths.update(path for path, signature in after.feeds.items() if before.feeds.get(path) != signature)
+    return after
 
 
 class ItemUpdate:

@@ -69,6 +69,9 @@ class ResidentSite:
         self.pelican: ResidentPelican | None = None
         self.bodies: Any = None  # the comments plugin's RenderedBodies, kept across builds
         self.stamps: dict[str, int] = {}  # content/ as the resident state last saw it
+        # The hub's state after the last update that took it, for that Pelican: the next item change's
+        # "before" (taking it costs a walk of every listing, before the item's page could be written).
+        self._hub_state: tuple[ResidentPelican, HubState] | None = None
         self._lock = threading.Lock()
 
     def _make_pelican(self, settings: dict[str, Any]) -> ResidentPelican:
@@ -136,14 +139,20 @@ class ResidentSite:
         # a comment on a post leaves the hub alone and skips this (it walks every listing).
         touches_hub = changes.feedback_ids or any(threads.get(key, (None, ""))[1] == "feedback"
                                                   for key in changes.threads)
-        hub_before = HubState.of(hub, full=bool(changes.feedback_ids)) if hub is not None and touches_hub else None
+        hub_before = None
+        if hub is not None and touches_hub:
+            known = self._hub_state
+            fresh = known is None or known[0] is not pelican
+            hub_before = HubState.of(hub, full=bool(changes.feedback_ids)) if fresh else known[1]
+            self._hub_state = None  # until this update's plan takes the state after it
         plan, changed = Plan(), _Changed()
         self._plan_own(pelican, changes, plan, changed)
         report = UpdateReport(UpdateMode.INCREMENTAL)
         report.written += self._write(pelican, plan.own_targets, plan.own_paths, [])
         report.first_page_seconds = time.perf_counter() - started
         # Everything below scales with the listings and site-wide views, so it waits until the pages are live.
-        self._plan_rest(pelican, changed, hub_before, plan)
+        if (hub_after := self._plan_rest(pelican, changed, hub_before, plan)) is not None:
+            self._hub_state = (pelican, hub_after)
         # The own pages again, last: a hook may have changed what threads show (a newcomer's first badge).
         again = self._write(pelican, plan.targets + plan.own_targets, plan.paths | plan.own_paths, plan.dependents)
         report.written = list(dict.fromkeys(report.written + again))
@@ -184,13 +193,18 @@ class ResidentSite:
                     plan.paths.add(content.feed_url)
 
     @staticmethod
-    def _plan_rest(pelican: ResidentPelican, changed: _Changed, hub_before: HubState | None, plan: Plan) -> None:
-        """The listings, hub pages, site-wide files and plugin views that show the changed threads and items."""
+    def _plan_rest(pelican: ResidentPelican, changed: _Changed, hub_before: HubState | None,
+                   plan: Plan) -> HubState | None:
+        """The listings, hub pages, site-wide files and plugin views that show the changed threads and items.
+
+        Returns the hub's state after the update, if it was taken.
+        """
         settings, hub = pelican.settings, pelican.feedback
         for article in changed.articles:
             plan.targets += article_targets(pelican.articles, article)[1:]  # [0] is its own page, written already
+        hub_after = None
         if hub is not None and hub_before is not None and changed.shown:
-            plan_hub(hub, changed.shown, hub_before, plan)
+            hub_after = plan_hub(hub, changed.shown, hub_before, plan)
         # Site-wide views of comments and items (community stats, contributor pages) name their changed outputs.
         for generator in pelican.plugin_generators():
             if hasattr(generator, CONTENT_CHANGED_HOOK):
@@ -199,6 +213,7 @@ class ResidentSite:
         for setting in ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST", "SITEMAP_SAVE_AS"):
             if settings.get(setting):
                 plan.paths.add(settings[setting])
+        return hub_after
 
     @staticmethod
     def _write(pelican: ResidentPelican, targets: list[Target], plugin_paths: set[str],

@@ -15,7 +15,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from cluetrain.content_format import FeedbackItem, FeedbackKind, load_feedback, tag_slug
-from cluetrain.output_files import replace_file, wanted
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, replace_file, wanted
 from cluetrain.search import SearchDocument
 
 from . import feeds
@@ -186,11 +186,22 @@ class FeedbackGenerator(Generator):
     def generate_output(self, writer: Any) -> None:
         """Write every page, feed and the titles index."""
         self._write_items(writer)
-        self._write_listings(writer)
-        self._render(writer, f"{ROADMAP_URL}index.html", "feedback/roadmap", columns=self.roadmap)
-        self._render(writer, f"{TAGS_URL}index.html", "feedback/tags", tag_counts=tag_counts(self.entries, self.tags))
+        if self._writes_hub_pages():
+            self._write_listings(writer)
+            self._render(writer, f"{ROADMAP_URL}index.html", "feedback/roadmap", columns=self.roadmap)
+            self._render(writer, f"{TAGS_URL}index.html", "feedback/tags",
+                         tag_counts=tag_counts(self.entries, self.tags))
         self._write_feeds()
         self._write_titles()
+
+    def _writes_hub_pages(self) -> bool:
+        """Whether this run may write a listing, roadmap or tag page (not when an update selected only item pages)."""
+        selection = self.context.get(SELECTION_CONTEXT_KEY)
+        if selection is None or selection.prefixes:
+            return True
+        # Item pages are feedback/<id>-<slug>/: skipping the rest spares computing every listing.
+        return any(path.startswith(HUB_URL) and not path.removeprefix(HUB_URL)[:1].isdigit()
+                   for path in selection.paths)
 
     def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:
         if not wanted(self.context, save_as):
