@@ -70,7 +70,7 @@ def measure(name: str, port: int, pid: int, make_factory, ok_codes: set[int], le
         ok = sum(n for code, n in result.statuses.items() if code in ok_codes)
         acknowledged += ok
         other = {code: n for code, n in result.statuses.items() if code not in ok_codes}
-        rows.append([name, str(level), f"{result.count}", f"{ok / result.wall:.0f}",
+        rows.append([name, str(level), sb.load_average().split()[0], f"{result.count}", f"{ok / result.wall:.0f}",
                      f"{result.percentile(50) * 1000:.0f}", f"{result.percentile(99) * 1000:.0f}",
                      f"{result.cpu / max(result.count, 1) * 1000:.1f}",
                      f"{result.client_cpu / max(result.count, 1) * 1000:.1f}",
@@ -128,7 +128,7 @@ def main() -> None:
         stored["Isso 0.14"] = (isso_ack, count_rows(root / "comments.db"))
 
     print()
-    sb.print_table(["server", "concurrency", "requests", "acknowledged/s", "p50 ms", "p99 ms",
+    sb.print_table(["server", "concurrency", "load 1 min", "requests", "acknowledged/s", "p50 ms", "p99 ms",
                     "server CPU ms/req", "client CPU ms/req", "other answers"], rows)
     print()
     sb.print_table(["server", "acknowledged (incl. warm-up)", "rows stored"],

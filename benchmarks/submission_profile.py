@@ -3,14 +3,16 @@
     uv run python benchmarks/submission_profile.py            # 500 submissions after 50 warm-up
     uv run python benchmarks/submission_profile.py -n 200 --top 40
     uv run python benchmarks/submission_profile.py --concurrency 8 -n 800   # time waiting for the write lock
+    uv run python benchmarks/submission_profile.py --statements             # the SQL of one submission
 
 The app is created exactly as `cluetrain.cli:wsgi_app()` does, over the built project of
 submission_benchmark.py (built here if missing), with the same settings (TRUSTED_PROXIES=1, default
 rules); requests go through Flask's test client, one visitor address each.
 
 With --concurrency N, N threads submit at once (no profiler) and the script reports how long each
-submission waited in `BEGIN IMMEDIATE` (SQLite's write lock, taken by each connection's busy
-handler, which sleeps and retries) against its whole time.
+submission waited for the write lock (the writers' kernel lock, then `BEGIN IMMEDIATE`) against
+its whole time. With --statements it prints every SQL statement one submission sends, and the
+wall and CPU time per submission over -n submissions without the profiler.
 """
 
 from __future__ import annotations
@@ -34,12 +36,24 @@ ROOT = sb.WORK / "profile"
 def lock_waits(post, total: int, concurrency: int) -> None:
     import threading
     from concurrent.futures import ThreadPoolExecutor
+    from contextlib import contextmanager
 
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
+    from comments_service import db
+
     local = threading.local()
-    waits: list[float] = []
+    file_lock = db.file_lock
+
+    @contextmanager
+    def timed_lock(path):  # replaces the module's name in this process only; the service's files are untouched
+        started = time.perf_counter()
+        with file_lock(path):
+            local.wait = getattr(local, "wait", 0.0) + time.perf_counter() - started
+            yield
+
+    db.file_lock = timed_lock
 
     @event.listens_for(Engine, "before_cursor_execute")
     def before(conn, cursor, statement, *rest):  # noqa: ARG001
@@ -66,11 +80,36 @@ def lock_waits(post, total: int, concurrency: int) -> None:
     samples.sort()
     pick = lambda p: samples[min(len(samples) - 1, int(p / 100 * (len(samples) - 1)))]  # noqa: E731
     print(f"{total} submissions, {concurrency} threads in one process: {total / wall:.0f}/s")
-    print("percentile | submission ms | of which waiting in BEGIN IMMEDIATE ms")
+    print("percentile | submission ms | of which waiting for the write lock ms")
     for p in (50, 90, 99, 100):
         whole, wait = pick(p)
         print(f"p{p} | {whole * 1000:.1f} | {wait * 1000:.1f}")
-    print(f"mean share of time waiting for the write lock: {sum(w for _, w in samples) / sum(t for t, _ in samples):.0%}")
+    share = sum(w for _, w in samples) / sum(t for t, _ in samples)
+    print(f"mean share of time waiting for the write lock: {share:.0%}")
+
+
+def statements(post, total: int) -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    sent: list[str] = []
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def record(conn, cursor, statement, *rest):  # noqa: ARG001
+        sent.append(" ".join(statement.split())[:100])
+
+    post(50)
+    event.remove(Engine, "before_cursor_execute", record)
+    begins = sum(s.startswith("BEGIN") for s in sent)
+    print(f"one submission: {len(sent)} SQL statements, {begins} transactions (each BEGIN; reads roll back):")
+    for statement in sent:
+        print(f"  {statement}")
+    started, cpu = time.perf_counter(), time.process_time()
+    for n in range(51, 51 + total):
+        post(n)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"{total} submissions without the profiler: {wall / total * 1000:.2f} ms wall, "
+          f"{cpu / total * 1000:.2f} ms CPU each (Flask test client included)")
 
 
 def main() -> None:
@@ -78,8 +117,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=500)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=0, help="threads submitting at once; 0: profile")
-    parser.add_argument("--serialize", action="store_true",
-                        help="experiment: a threading.Lock around Database.write (writers queue instead of polling)")
+    parser.add_argument("--statements", action="store_true", help="print one submission's SQL, then time -n")
     args = parser.parse_args()
     project = sb.make_project(ROOT / "ours", THREAD)
     sb.build_site(project, "http://127.0.0.1:8000")
@@ -88,21 +126,6 @@ def main() -> None:
         os.environ[key] = value
     os.chdir(project)
     from cluetrain.cli import wsgi_app
-
-    if args.serialize:  # the experiment only patches this process's class, never the service's files
-        import threading
-        from contextlib import contextmanager
-
-        from comments_service.db import Database
-
-        write, lock = Database.write.__wrapped__, threading.Lock()
-
-        @contextmanager
-        def queued_write(self):
-            with lock:
-                yield from write(self)
-
-        Database.write = queued_write
 
     app = wsgi_app()
     client = app.test_client()
@@ -117,6 +140,9 @@ def main() -> None:
         post(n)
     if args.concurrency:
         lock_waits(post, args.n, args.concurrency)
+        return
+    if args.statements:
+        statements(post, args.n)
         return
     profiler = cProfile.Profile()
     started = time.perf_counter()
