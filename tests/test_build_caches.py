@@ -135,3 +135,28 @@ def test_a_cached_build_writes_what_a_fresh_one_does_without_drawing_or_renderin
         path.unlink()
     site.build()
     assert _outputs(site) == first
+
+
+def test_a_feedback_row_is_rendered_once_per_state_of_its_item():
+    from types import SimpleNamespace
+
+    from plugins.cluetrain_feedback.cards import feedback_card
+
+    calls = []
+
+    def row(item, compact):
+        calls.append((item.item, compact))
+        return f"<li>{item.item}</li>"
+
+    tag = object()
+    item = SimpleNamespace(item="one", thread=object(), merged_into=None, status="new", answer=None, tags=[tag])
+    context = {"SITEURL": "https://a.example", "feedback_hub": object()}
+    assert feedback_card(context, item, row) == feedback_card(context, item, row) == "<li>one</li>"
+    assert len(calls) == 1
+    item.thread = object()  # the comments plugin attaches a new thread when a comment changes
+    feedback_card(context, item, row)
+    item.tags = [tag, object()]
+    feedback_card(context, item, row)
+    feedback_card({**context, "SITEURL": "https://b.example"}, item, row)
+    feedback_card(context, item, row, compact=True)
+    assert len(calls) == 5

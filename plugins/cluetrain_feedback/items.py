@@ -24,6 +24,7 @@ from cluetrain.content_format import (
 )
 from cluetrain.markup import MarkdownCache
 
+from . import cards  # noqa: F401  (offers templates the feedback_card filter)
 from .statuses import FeedbackStatus, StatusScheme
 
 HUB_URL = "feedback/"

@@ -1,0 +1,54 @@
+"""The ``feedback_card`` template filter: an item's row rendered once and reused by every listing page showing it.
+
+An item is listed 5–6 times (all, top, newest, its status, kind and tags), and its row is the
+costliest part of a listing page. A row depends only on the item's state and the site's
+constant settings, so it is kept until the item changes: a new entry, thread (the comments
+plugin makes a new one on every change), merge, tags or status. Cleared at each build's start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+from pelican import signals
+
+FILTER_NAME = "feedback_card"
+# The template variables a row reads besides the item (constant within a build, compared all the same).
+ROW_SETTINGS = ("SITEURL", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR")
+
+_cards: dict[tuple[int, bool], tuple[tuple[Any, ...], Markup]] = {}
+
+
+def _state(context: Context, item: Any) -> tuple[Any, ...]:
+    """What the row is drawn from, compared by identity where objects are replaced rather than changed."""
+    return (item, item.item, item.thread, item.merged_into, item.status, item.answer, context.get("feedback_hub"),
+            *(context.get(name) for name in ROW_SETTINGS), *item.tags)
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y or (isinstance(x, str) and x == y) for x, y in zip(a, b, strict=True))
+
+
+@pass_context
+def feedback_card(context: Context, item: Any, row_macro: Any, compact: bool = False) -> Markup:
+    """``row_macro(item, compact)``, from the cache when the item is in the same state as last time."""
+    key = (id(item), compact)
+    state = _state(context, item)
+    found = _cards.get(key)
+    if found is not None and _same(found[0], state):
+        return found[1]
+    html = Markup(row_macro(item, compact))
+    _cards[key] = (state, html)
+    return html
+
+
+def add_filter(pelican: Any) -> None:
+    """At ``initialized``: start with no rows (settings or templates may have changed) and offer the filter."""
+    _cards.clear()
+    pelican.settings.setdefault("JINJA_FILTERS", {})[FILTER_NAME] = feedback_card
+
+
+signals.initialized.connect(add_filter)
