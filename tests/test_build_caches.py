@@ -160,3 +160,21 @@ def test_a_feedback_row_is_rendered_once_per_state_of_its_item():
     feedback_card({**context, "SITEURL": "https://b.example"}, item, row)
     feedback_card(context, item, row, compact=True)
     assert len(calls) == 5
+
+
+def test_a_cached_comment_feed_is_the_feed_written_afresh(tmp_path):
+    from plugins.cluetrain_comments.generators import FeedCache
+
+    head = {"title": "Comments", "link": "https://a.example/p/", "feed_url": "https://a.example/f.xml",
+            "language": "en", "fallback_date": datetime(2026, 1, 1, tzinfo=UTC)}
+    items = [{"title": "Ada on “P”", "link": "https://a.example/p/#c1", "description": "Hi", "content": "<p>Hi</p>",
+              "author_name": "Ada", "pubdate": datetime(2026, 1, 2, tzinfo=UTC), "unique_id": "https://a.example/p/#c1"}]
+    fresh = FeedCache()
+    data = fresh.feed(head, items)
+    fresh.save(tmp_path)
+    cached = FeedCache.load(tmp_path)
+    assert cached.feed(head, items) == data and cached.written == 0
+    changed = [{**items[0], "content": "<p>Hello</p>"}]
+    assert b"Hello" in cached.feed(head, changed) and cached.written == 1
+    (tmp_path / "cluetrain_comment_feeds.pickle").write_bytes(b"garbage")
+    assert FeedCache.load(tmp_path).feed(head, items) == data
