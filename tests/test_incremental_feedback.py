@@ -144,3 +144,18 @@ def test_a_batch_of_comments_and_feedback_changes_is_one_incremental_update(hub)
     assert {"posts/p1/index.html", "feedback/3-item-number-3/index.html",
             "feedback/4-item-number-4/index.html"} <= set(report.written)
     assert differences(hub.output, fresh_build(hub)[0]) == []
+
+
+def test_votes_for_a_contributor_update_the_contributors_page_and_a_new_level_builds_in_full(site):
+    site.post("p1")
+    key = "a" * 16
+    site.comment("p1", "c1", contributor=key)  # 1 point, plus 2 for filing and 1 per vote: Newcomer below 10
+    write_item(site.content, 1, "Dark mode", votes=1, contributor=key)
+    resident_site = resident(site)
+    report = resident_site.update([_change(site, 1, votes=3)])
+    assert report.mode is UpdateMode.INCREMENTAL
+    assert "community/contributors/index.html" in report.written
+    assert differences(site.output, fresh_build(site)[0]) == []
+    report = resident_site.update([_change(site, 1, votes=9)])  # 12 points: Regular, a badge on every thread
+    assert report.mode is UpdateMode.FULL and "level" in report.reason
+    assert differences(site.output, fresh_build(site)[0]) == []

@@ -57,6 +57,17 @@ def newest(events: Iterable[FeedEvent], limit: int | None) -> list[FeedEvent]:
     return sorted(events, key=lambda e: (e.date, e.entry.id, e.anchor), reverse=True)[:limit]
 
 
+def hub_events(entries: list[FeedbackEntry], feed_new: str | None, feed_status: str | None,
+               limit: int) -> dict[str, list[FeedEvent]]:
+    """The hub-wide feeds (new items, status changes and answers) with the events each shows."""
+    shown: dict[str, list[FeedEvent]] = {}
+    if feed_new:
+        shown[feed_new] = newest(map(creation, entries), limit)
+    if feed_status:
+        shown[feed_status] = newest((event for entry in entries for event in changes(entry)), limit)
+    return shown
+
+
 def signature(events: Iterable[FeedEvent]) -> tuple[tuple[object, ...], ...]:
     """What a feed of ``events`` renders, comparable: equal signatures, equal files."""
     return tuple((e.entry.id, e.entry.url, e.date, e.title, e.anchor, e.text, e.html, e.author,

@@ -149,17 +149,11 @@ class FeedbackGenerator(Generator):
 
     def hub_feeds(self) -> dict[str, list[feeds.FeedEvent]]:
         """The hub-wide feeds (new items, status changes) with the events each shows, newest first."""
-        limit = self.settings["FEEDBACK_FEED_MAX_ITEMS"]
-        shown: dict[str, list[feeds.FeedEvent]] = {}
-        if self.hub.feed_new:
-            shown[self.hub.feed_new] = feeds.newest(map(feeds.creation, self.entries), limit)
-        if self.hub.feed_status:
-            events = [event for entry in self.entries for event in feeds.changes(entry)]
-            shown[self.hub.feed_status] = feeds.newest(events, limit)
-        return shown
+        return feeds.hub_events(self.entries, self.hub.feed_new, self.hub.feed_status,
+                                self.settings["FEEDBACK_FEED_MAX_ITEMS"])
 
     def item_feed_events(self, entry: FeedbackEntry) -> list[feeds.FeedEvent]:
-        """The events of one item's own feed."""
+        """The events of one item's own feed, newest first."""
         return feeds.newest([feeds.creation(entry), *feeds.changes(entry), *feeds.comments(entry)], None)
 
     def forget_listings(self) -> None:

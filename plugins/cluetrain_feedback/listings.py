@@ -98,8 +98,8 @@ def build_listings(entries: Sequence[FeedbackEntry], scheme: StatusScheme,
                                 Section.STATUS, _sorted(members, most_votes)))
     for kind in FeedbackKind:
         members = [entry for entry in visible if entry.kind is kind]
-        listings.append(Listing(f"{HUB_URL}kind/{kind.value}/", KIND_HEADINGS[kind], f"Every {kind.value}, most votes first.",
-                                Section.KIND, _sorted(members, most_votes)))
+        listings.append(Listing(f"{HUB_URL}kind/{kind.value}/", KIND_HEADINGS[kind],
+                                f"Every {kind.value}, most votes first.", Section.KIND, _sorted(members, most_votes)))
     for tag in sorted(tags.values(), key=lambda t: t.slug):
         members = [entry for entry in visible if tag in entry.tags]
         listings.append(Listing(tag.url, f"Tagged “{tag.name}”", "", Section.TAG, _sorted(members, most_votes)))
