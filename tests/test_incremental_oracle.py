@@ -47,10 +47,11 @@ def test_first_comment_on_a_listed_post_rewrites_its_listings(site):
 
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=strategies.integers(0, 2**32 - 1), batches=strategies.integers(1, 15))
-def test_any_sequence_matches_a_fresh_full_build(tmp_path_factory, seed, batches):
+@given(seed=strategies.integers(0, 2**32 - 1), batches=strategies.integers(1, 15),
+       feedback_share=strategies.sampled_from((0.2, 0.5, 0.9)))
+def test_any_sequence_matches_a_fresh_full_build(tmp_path_factory, seed, batches, feedback_share):
     from tests.conftest import Site
 
     root = tmp_path_factory.mktemp("oracle")
     (root / "content" / "posts").mkdir(parents=True)
-    _run_sequence(Site(root), seed, batches)
+    _run_sequence(Site(root), seed, batches, feedback_share)
