@@ -121,7 +121,8 @@ class FeedbackEvents:
         roll = self.random.random()
         if roll < 0.15 or not self._open_items():
             return self.new_item()
+        if roll >= 0.9:  # merged duplicates can be taken down too (their original's page lists them)
+            return self.remove(self.random.choice(self.items()))
         item = self.random.choice(self._open_items())
-        events = ((0.35, self.votes), (0.55, self.status), (0.65, self.answer), (0.78, self.edit),
-                  (0.9, self.merge), (1.0, self.remove))
+        events = ((0.35, self.votes), (0.55, self.status), (0.65, self.answer), (0.78, self.edit), (0.9, self.merge))
         return next(event for limit, event in events if roll < limit)(item)

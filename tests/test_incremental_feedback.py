@@ -131,6 +131,10 @@ def test_a_merge_moves_votes_and_comments_and_a_retitled_original_rewrites_its_d
     assert "feedback/5-item-number-5/index.html" in report.written  # "merged into #6 “Item six, retitled”"
     assert "feedback/4-item-number-4/index.html" not in report.written
     assert differences(hub.output, fresh_build(hub)[0]) == []
+    report = resident_site.update([remove_feedback(hub.content, 5)])  # the duplicate taken down
+    assert report.mode is UpdateMode.INCREMENTAL
+    assert "feedback/6-item-number-6/index.html" in report.written  # no longer "also requested as #5"
+    assert differences(hub.output, fresh_build(hub)[0]) == []
 
 
 def test_a_batch_of_comments_and_feedback_changes_is_one_incremental_update(hub):
