@@ -76,7 +76,8 @@ SITEMAP_SAVE_AS = "sitemap.xml"
 ROBOTS_SAVE_AS = "robots.txt"
 
 # Escape every template value by default: visitor names and text must never go out raw.
-JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "extensions": []}
+JINJA_ENVIRONMENT = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True, "extensions": [],
+                     "auto_reload": False}  # each build makes new environments: no need to stat templates on every use
 
 DELETE_OUTPUT_DIRECTORY = False
 RELATIVE_URLS = False
