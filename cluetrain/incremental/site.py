@@ -100,6 +100,9 @@ class ResidentSite:
 
         stats = build_site(load_settings(self.project_root, self.overrides), factory=factory)
         self.pelican, self.stamps = made[-1], stamps
+        # Taken now (tens of ms), so that the first item change's page is not waiting for it.
+        hub = self.pelican.feedback
+        self._hub_state = (self.pelican, HubState.of(hub, full=True)) if hub is not None else None
         elapsed = time.perf_counter() - started
         return UpdateReport(UpdateMode.FULL, reason, stats.written, elapsed, elapsed)
 
