@@ -9,15 +9,20 @@ SQLite database and moderation on: ours with the packaged default rules file, Is
 X-Forwarded-For address (its own /24, as Isso anonymizes to /24), trusted by both servers
 (TRUSTED_PROXIES=1; Isso `trusted-proxies = 127.0.0.1`), and a distinct body, so the per-IP
 flood and rate limits and the duplicate rule see ordinary traffic instead of refusing it.
-Afterwards the rows in both databases are counted against the acknowledged answers.
+Both servers stay up for the whole run and take turns at each concurrency level (ours, then Isso),
+so other load on the machine falls on both alike. Afterwards the rows in both databases are
+counted against the acknowledged answers.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -26,6 +31,7 @@ import service_bench as sb  # noqa: E402
 
 ROOT = sb.WORK / "submissions"
 THREAD = "bench"
+OK_CODES = {201, 202}  # stored: published at once, or held for moderation
 
 
 def body_text(i: int) -> str:
@@ -57,28 +63,37 @@ def count_rows(db: Path) -> int:
         return conn.execute("SELECT count(*) FROM comments").fetchone()[0]
 
 
-def measure(name: str, port: int, pid: int, make_factory, ok_codes: set[int], levels: list[int],
-            requests: int, warmup: int, max_seconds: float) -> tuple[list[list[str]], int]:
-    rows, acknowledged, offset = [], 0, 0
-    warm = sb.run_load(port, make_factory(offset), total=warmup, concurrency=4, max_seconds=max_seconds)
-    acknowledged += sum(n for code, n in warm.statuses.items() if code in ok_codes)
-    offset += warmup
-    for level in levels:
-        result = sb.run_load(port, make_factory(offset), total=requests, concurrency=level, max_seconds=max_seconds,
-                             server_pid=pid)
-        offset += requests
-        ok = sum(n for code, n in result.statuses.items() if code in ok_codes)
-        acknowledged += ok
-        other = {code: n for code, n in result.statuses.items() if code not in ok_codes}
-        rows.append([name, str(level), sb.load_average().split()[0], f"{result.count}", f"{ok / result.wall:.0f}",
-                     f"{result.percentile(50) * 1000:.0f}", f"{result.percentile(99) * 1000:.0f}",
-                     f"{result.cpu / max(result.count, 1) * 1000:.1f}",
-                     f"{result.client_cpu / max(result.count, 1) * 1000:.1f}",
-                     ", ".join(f"{c}×{n}" for c, n in sorted(other.items())) + ", ".join(
-                         f"{e}×{n}" for e, n in result.errors.items()) or "—"])
-        print(f"  {name} c={level}: {ok / result.wall:.0f}/s p99 {result.percentile(99) * 1000:.0f} ms", flush=True)
-        time.sleep(1)
-    return rows, acknowledged
+@dataclass
+class Server:
+    """One server under test and what it has acknowledged so far."""
+
+    name: str
+    port: int
+    pid: int
+    make_factory: Callable[[int], Callable[[int], tuple]]
+    database: Path
+    acknowledged: int = 0
+    offset: int = 0
+    rows: list[list[str]] = field(default_factory=list)
+
+    def load(self, total: int, concurrency: int, max_seconds: float, record: bool) -> None:
+        """Send ``total`` new visitors' submissions; with ``record``, add a row to the table."""
+        result = sb.run_load(self.port, self.make_factory(self.offset), total=total, concurrency=concurrency,
+                             max_seconds=max_seconds, server_pid=self.pid)
+        self.offset += total
+        ok = sum(n for code, n in result.statuses.items() if code in OK_CODES)
+        self.acknowledged += ok
+        if not record:
+            return
+        other = {code: n for code, n in result.statuses.items() if code not in OK_CODES}
+        self.rows.append([self.name, str(concurrency), sb.load_average().split()[0], f"{result.count}",
+                          f"{ok / result.wall:.0f}", f"{result.percentile(50) * 1000:.0f}",
+                          f"{result.percentile(99) * 1000:.0f}", f"{result.cpu / max(result.count, 1) * 1000:.1f}",
+                          f"{result.client_cpu / max(result.count, 1) * 1000:.1f}",
+                          ", ".join(f"{c}×{n}" for c, n in sorted(other.items())) + ", ".join(
+                              f"{e}×{n}" for e, n in result.errors.items()) or "—"])
+        print(f"  {self.name} c={concurrency}: {ok / result.wall:.0f}/s p99 {result.percentile(99) * 1000:.0f} ms"
+              f" (load {sb.load_average()})", flush=True)
 
 
 def main() -> None:
@@ -95,44 +110,46 @@ def main() -> None:
     print(f"load average before: {sb.load_average()}; gunicorn -w {args.workers}"
           + (f" --threads {args.threads}" if args.threads > 1 else ""), flush=True)
 
-    rows, stored = [], {}
-    if args.only != "isso":
-        project = sb.make_project(ROOT / "ours", THREAD)
-        port = sb.free_port()
-        print("building the site for our service ...", flush=True)
-        sb.build_site(project, f"http://127.0.0.1:{port}")
-        process = sb.start_ours(project, port, args.workers, args.threads, TRUSTED_PROXIES="1",
-                                PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0")
-        try:
-            ours_rows, ours_ack = measure("ours", port, process.pid, ours_request, {201, 202}, levels,
-                                          args.requests, args.warmup, args.max_seconds)
-        finally:
+    servers: list[Server] = []
+    processes = []
+    try:
+        if args.only != "isso":
+            project = sb.make_project(ROOT / "ours", THREAD)
+            port = sb.free_port()
+            print("building the site for our service ...", flush=True)
+            sb.build_site(project, f"http://127.0.0.1:{port}")
+            process = sb.start_ours(project, port, args.workers, args.threads, TRUSTED_PROXIES="1",
+                                    PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0")
+            processes.append(process)
+            servers.append(Server("ours", port, process.pid, ours_request,
+                                  project / "instance" / "comments.sqlite3"))
+        if args.only != "ours":
+            root = ROOT / "isso"
+            if root.exists():
+                shutil.rmtree(root)
+            port = sb.free_port()
+            process = sb.start_isso(root, port, f"http://127.0.0.1:{port}/", moderation=True, workers=args.workers,
+                                    threads=args.threads)
+            processes.append(process)
+            servers.append(Server("Isso 0.14", port, process.pid, isso_request, root / "comments.db"))
+        # Both servers are up for the whole run and take turns at each level, so a burst of other load on
+        # the machine falls on both rather than on whichever happened to be measured at the time.
+        for server in servers:
+            server.load(args.warmup, 4, args.max_seconds, record=False)
+        for level in levels:
+            for server in servers:
+                server.load(args.requests, level, args.max_seconds, record=True)
+                time.sleep(1)
+    finally:
+        for process in processes:
             sb.stop(process)
-        rows += ours_rows
-        stored["ours"] = (ours_ack, count_rows(project / "instance" / "comments.sqlite3"))
-
-    if args.only != "ours":
-        root = ROOT / "isso"
-        if root.exists():
-            import shutil
-            shutil.rmtree(root)
-        port = sb.free_port()
-        process = sb.start_isso(root, port, f"http://127.0.0.1:{port}/", moderation=True, workers=args.workers,
-                                threads=args.threads)
-        try:
-            isso_rows, isso_ack = measure("Isso 0.14", port, process.pid, isso_request, {201, 202}, levels,
-                                          args.requests, args.warmup, args.max_seconds)
-        finally:
-            sb.stop(process)
-        rows += isso_rows
-        stored["Isso 0.14"] = (isso_ack, count_rows(root / "comments.db"))
 
     print()
     sb.print_table(["server", "concurrency", "load 1 min", "requests", "acknowledged/s", "p50 ms", "p99 ms",
-                    "server CPU ms/req", "client CPU ms/req", "other answers"], rows)
+                    "server CPU ms/req", "client CPU ms/req", "other answers"], [r for s in servers for r in s.rows])
     print()
     sb.print_table(["server", "acknowledged (incl. warm-up)", "rows stored"],
-                   [[name, str(ack), str(n)] for name, (ack, n) in stored.items()])
+                   [[s.name, str(s.acknowledged), str(count_rows(s.database))] for s in servers])
     print(f"\nload average after: {sb.load_average()}")
 
 
