@@ -11,6 +11,7 @@ import hashlib
 import html
 import logging
 import pickle
+import threading
 from pathlib import Path
 from typing import ClassVar, Self
 
@@ -46,11 +47,21 @@ _CLEANER = nh3.Cleaner(
 )
 
 
+_local = threading.local()
+
+
+def _converter() -> markdown.Markdown:
+    # One instance per thread (instances keep state and are not thread-safe), reset before each
+    # document as Python-Markdown documents: building one costs more than converting a comment.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = markdown.Markdown(extensions=list(_EXTENSIONS), output_format="html")
+    return converter.reset()
+
+
 def render_markdown(text: str) -> str:
     """Render visitor Markdown to HTML that is safe to embed in any page."""
-    # A fresh Markdown instance per call: instances keep state and are not thread-safe.
-    rendered = markdown.Markdown(extensions=list(_EXTENSIONS), output_format="html").convert(text)
-    return sanitize_html(rendered)
+    return sanitize_html(_converter().convert(text))
 
 
 def sanitize_html(fragment: str) -> str:

@@ -178,3 +178,17 @@ def test_a_cached_comment_feed_is_the_feed_written_afresh(tmp_path):
     assert b"Hello" in cached.feed(head, changed) and cached.written == 1
     (tmp_path / "cluetrain_comment_feeds.pickle").write_bytes(b"garbage")
     assert FeedCache.load(tmp_path).feed(head, items) == data
+
+
+@pytest.mark.parametrize("documents", [
+    ["[ref]: https://example.com\n\nSee [ref].", "And [ref] again, undefined here."],
+    ["```\n<b>code</b>\n```", "Text with <b>html</b> and a footnote[^1].", "1. one\n2. two\n\n* a\n* b"],
+])
+def test_the_reused_markdown_converter_renders_as_a_fresh_one(documents):
+    import markdown
+
+    from cluetrain.markup import sanitize_html
+
+    for text in documents:
+        fresh = markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html").convert(text)
+        assert render_markdown(text) == sanitize_html(fresh)
