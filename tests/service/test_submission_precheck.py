@@ -11,11 +11,12 @@ import os
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.dialects import sqlite
 
 from cluetrain.content_format import CommentSource
@@ -171,3 +172,43 @@ def test_the_cached_manifest_notices_a_new_thread_even_in_the_same_clock_tick(tm
     os.replace(replacement, path)  # as the build writes it
     assert manifest.get("hellp") is not None and manifest.get("hello") is None
     assert manifest.origins() == {"http://127.0.0.2:8000", "http://127.0.0.1:8000"}
+
+
+@pytest.fixture
+def sql_log(app: Any) -> Iterator[list[str]]:
+    """Every statement the app's engine sends, with COMMIT and ROLLBACK marked, while the test runs."""
+    engine = app.extensions["cluetrain_db"].engine
+    sent: list[str] = []
+
+    def statement(conn: Any, cursor: Any, text: str, *rest: Any) -> None:
+        words = text.split()
+        sent.append(" ".join(words[:3] if words[0] == "INSERT" else words[:2] if words[0] == "BEGIN" else words[:1]))
+
+    listeners = [("before_cursor_execute", statement), ("commit", lambda conn: sent.append("COMMIT")),
+                 ("rollback", lambda conn: sent.append("ROLLBACK"))]
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    yield sent
+    for name, listener in listeners:
+        event.remove(engine, name, listener)
+
+
+def test_a_submission_is_one_short_write_transaction_after_a_read_only_check(client, sql_log):
+    response = client.post("/api/comments", json=comment_json())
+    assert response.status_code == 202
+    write = sql_log.index("BEGIN IMMEDIATE")
+    assert sql_log[:write] == ["BEGIN", "SELECT", "ROLLBACK"]  # the rules' read-only check, no lock
+    # In the lock: the same check again, then the comment and its audit entry, committed together.
+    assert sql_log[write:sql_log.index("COMMIT") + 1] == [
+        "BEGIN IMMEDIATE", "SELECT", "INSERT INTO comments", "INSERT INTO audit_log", "COMMIT"]
+    assert sql_log.count("BEGIN IMMEDIATE") == 1
+
+
+def test_a_refusal_or_a_retry_never_takes_the_write_lock(client, sql_log):
+    assert client.post("/api/comments", json=comment_json(), headers={"Idempotency-Key": "k1"}).status_code == 202
+    sql_log.clear()
+    retry = client.post("/api/comments", json=comment_json(), headers={"Idempotency-Key": "k1"})
+    duplicate = client.post("/api/comments", json=comment_json(), headers={"Idempotency-Key": "k2"})
+    assert retry.status_code == 202 and retry.get_json()["replayed"] is True
+    assert duplicate.status_code == 409
+    assert "BEGIN IMMEDIATE" not in sql_log and not [s for s in sql_log if s.startswith("INSERT")]
