@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -31,12 +31,21 @@ def lastmod(content: Any) -> datetime | None:
     thread = getattr(content, "thread", None)
     if thread is not None:
         dates.append(thread.latest)
-    aware = [d if d.tzinfo else d.replace(tzinfo=timezone.utc) for d in dates if isinstance(d, datetime)]
+    aware = [d if d.tzinfo else d.replace(tzinfo=UTC) for d in dates if isinstance(d, datetime)]
     return max(aware, default=None)
 
 
 def _newest(contents: Iterable[Any]) -> datetime | None:
     return max((d for d in map(lastmod, contents) if d is not None), default=None)
+
+
+def _shown(entries: Iterable[tuple[str, datetime | None]]) -> Iterator[tuple[str, str | None]]:
+    """Each URL once (the first entry wins), with its lastmod as written (equal datetimes can print apart)."""
+    seen: set[str] = set()
+    for url, modified in entries:
+        if url not in seen:
+            seen.add(url)
+            yield url, modified.isoformat(timespec="seconds") if modified is not None else None
 
 
 class SitemapGenerator:
@@ -46,6 +55,9 @@ class SitemapGenerator:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
+        # The last sitemap with the entries it was drawn from: a resident builder rewrites it after every
+        # change, and most changes (votes, edits) leave every URL and lastmod as they were.
+        self._last: tuple[tuple[tuple[str, str | None], ...], bytes] | None = None
 
     def _paginated(self, template: str, save_as: str, url: str, articles: list[Any]) -> Iterator[tuple[str, Any]]:
         per_page = self.settings["PAGINATED_TEMPLATES"].get(template, False)
@@ -80,7 +92,8 @@ class SitemapGenerator:
             save_as = s.get(f"{listing.upper()}_SAVE_AS")
             if save_as and listing in s.get("DIRECT_TEMPLATES", ()):
                 yield s.get(f"{listing.upper()}_URL", os.path.dirname(save_as) + "/"), _newest(articles)
-        for kind, groups in (("tag", generator.tags), ("category", generator.categories), ("author", generator.authors)):
+        for kind, groups in (("tag", generator.tags), ("category", generator.categories),
+                             ("author", generator.authors)):
             for wrapper, members in sorted(groups.items() if isinstance(groups, dict) else groups):
                 yield from self._paginated(kind, wrapper.save_as, wrapper.url, members)
         for period in self.context.get("period_archives", {}).get("year", []):
@@ -91,27 +104,28 @@ class SitemapGenerator:
         siteurl = self.settings.get("SITEURL", "")
         sitemap_path = self.settings.get("SITEMAP_SAVE_AS")
         if sitemap_path and wanted(self.context, sitemap_path):
-            ElementTree.register_namespace("", SITEMAP_NS)
-            urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
-            seen = set()
-            for url, modified in self.entries():
-                if url in seen:
-                    continue
-                seen.add(url)
-                element = ElementTree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
-                ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}loc").text = f"{siteurl}/{url}"
-                if modified is not None:
-                    ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}lastmod").text = modified.isoformat(
-                        timespec="seconds"
-                    )
-            ElementTree.indent(urlset)
-            self._write(sitemap_path, ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n")
+            entries = tuple(_shown(self.entries()))
+            if self._last is None or self._last[0] != entries:
+                self._last = (entries, self._sitemap(siteurl, entries))
+            self._write(sitemap_path, self._last[1])
         robots_path = self.settings.get("ROBOTS_SAVE_AS")
         if robots_path and wanted(self.context, robots_path):
             lines = ["User-agent: *", "Allow: /"]
             if sitemap_path:
                 lines.append(f"Sitemap: {siteurl}/{sitemap_path}")
             self._write(robots_path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+    @staticmethod
+    def _sitemap(siteurl: str, entries: tuple[tuple[str, str | None], ...]) -> bytes:
+        ElementTree.register_namespace("", SITEMAP_NS)
+        urlset = ElementTree.Element(f"{{{SITEMAP_NS}}}urlset")
+        for url, modified in entries:
+            element = ElementTree.SubElement(urlset, f"{{{SITEMAP_NS}}}url")
+            ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}loc").text = f"{siteurl}/{url}"
+            if modified is not None:
+                ElementTree.SubElement(element, f"{{{SITEMAP_NS}}}lastmod").text = modified
+        ElementTree.indent(urlset)
+        return ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
 
     def _write(self, relative: str, data: bytes) -> None:
         target = self.output_path / relative
