@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from cluetrain.build import BuildError
-from cluetrain.content_format import read_feedback, remove_feedback, write_feedback
+from cluetrain.content_format import dumps_feedback, read_feedback, remove_feedback, write_feedback
 from cluetrain.incremental import ChangeKind, UpdateMode, classify
 from cluetrain.incremental.changes import classify_path
 from tests.feedback_helpers import write_item
@@ -98,3 +98,13 @@ def test_a_removed_item_whose_comments_remain_fails_like_a_full_build(site):
     resident_site = resident(site)
     with pytest.raises(BuildError, match="matches no post"):
         resident_site.update([remove_feedback(site.content, 1)])
+
+
+def test_two_files_for_one_item_build_in_full_and_fail_like_one(site):
+    _items(site, "ui")
+    resident_site = resident(site)
+    item = read_feedback(next((site.content / "feedback").glob("1-*.md")))
+    copy = site.content / "feedback" / "1-copy.md"  # written by hand: write_feedback removes the other slug
+    copy.write_text(dumps_feedback(dataclasses.replace(item, slug="copy")), encoding="utf-8")
+    with pytest.raises(BuildError, match="feedback id 1 is also used"):
+        resident_site.update([copy])

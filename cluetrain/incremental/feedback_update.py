@@ -2,7 +2,7 @@
 
 The fan-out of an item change, explicitly:
 
-* the item's own page (always), its own Atom feed and its thread's comment feed (when what they show changed);
+* the item's own page and its thread's comment feed (always), its own Atom feed (when its events changed);
 * the pages of items linked to it by a merge, when the link (id, title, author) or the merge itself changed;
 * every hub listing, roadmap and tag listing page whose items or their order changed, or that shows a changed
   item's card (status, votes, counts); every page of a listing whose page count changed; the tag index when
@@ -34,10 +34,13 @@ Signature = tuple[object, ...]
 def read_items(content_root: Path, ids: Iterable[int]) -> dict[int, FeedbackItem | None]:
     """The current file of each item (None: removed); several files for one id need the full build's error."""
     folder = Path(content_root) / FEEDBACK_DIR
-    names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    by_id: dict[int, list[str]] = {}
+    for name in sorted(p.name for p in folder.iterdir()) if folder.is_dir() else ():
+        if match := FEEDBACK_FILE.fullmatch(name):
+            by_id.setdefault(int(match["id"]), []).append(name)
     items: dict[int, FeedbackItem | None] = {}
     for item_id in ids:
-        files = [name for name in names if (match := FEEDBACK_FILE.fullmatch(name)) and int(match["id"]) == item_id]
+        files = by_id.get(item_id, [])
         if len(files) > 1:
             raise NeedsFullBuild(f"feedback item {item_id} has several files ({', '.join(files)})")
         items[item_id] = read_feedback(folder / files[0]) if files else None
