@@ -4,7 +4,8 @@
     uv run python benchmarks/builder_benchmark.py --sizes 200     # a quick run
 
 Each size runs in its own process (so peak memory is that size's), on a site generated
-under benchmarks/_work/. Prints one table.
+under benchmarks/_work/. Feedback changes are 20 vote batches then 20 status changes on items
+spread over the site's 2,000, each written as the feedback publisher writes it. Prints two tables.
 """
 
 from __future__ import annotations
