@@ -192,3 +192,18 @@ def test_the_reused_markdown_converter_renders_as_a_fresh_one(documents):
     for text in documents:
         fresh = markdown.Markdown(extensions=["fenced_code", "sane_lists"], output_format="html").convert(text)
         assert render_markdown(text) == sanitize_html(fresh)
+
+
+def test_an_identicon_is_drawn_once_per_avatar():
+    from plugins.cluetrain_comments.threads import Avatar, identicon_once
+
+    calls = []
+
+    def macro(avatar):
+        calls.append(avatar)
+        return f"<svg>{avatar.hue}</svg>"
+
+    first, same, other = Avatar.from_key("k1"), Avatar.from_key("k1"), Avatar.from_key("k2")
+    assert identicon_once(first, macro) == identicon_once(same, macro) == f"<svg>{first.hue}</svg>"
+    identicon_once(other, macro)
+    assert calls == [first, other]

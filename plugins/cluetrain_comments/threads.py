@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup
+from pelican import signals
 
 from cluetrain.content_format import Comment, ContentFormatError, comment_path, validate_thread_key
 
@@ -37,6 +39,27 @@ class Avatar:
                     if x != IDENTICON_SIZE - 1 - x:
                         cells.append((IDENTICON_SIZE - 1 - x, y))
         return cls(hue=int.from_bytes(digest[:2], "big") % 360, cells=tuple(sorted(cells)))
+
+
+# Avatar → its identicon as the theme's macro drew it (an Avatar is a value: equal avatars, equal SVG).
+_identicons: dict[Avatar, Markup] = {}
+
+
+def identicon_once(avatar: Avatar, macro: Any) -> Markup:
+    """Jinja filter: ``macro(avatar)`` drawn once per avatar and build (people comment more than once)."""
+    found = _identicons.get(avatar)
+    if found is None:
+        found = _identicons[avatar] = Markup(macro(avatar))
+    return found
+
+
+def offer_identicon_filter(pelican: Any) -> None:
+    """At ``initialized``: forget drawings of the last build (its theme may have changed), offer the filter."""
+    _identicons.clear()
+    pelican.settings.setdefault("JINJA_FILTERS", {})["identicon_once"] = identicon_once
+
+
+signals.initialized.connect(offer_identicon_filter)
 
 
 @dataclass(slots=True)
@@ -133,7 +156,7 @@ def discussion_state(
     days = int(settings.get("COMMENTS_CLOSE_AFTER_DAYS") or 0)
     date = getattr(content, "date", None)
     if value is None and days > 0 and isinstance(date, datetime):
-        aware = date if date.tzinfo else date.replace(tzinfo=timezone.utc)
+        aware = date if date.tzinfo else date.replace(tzinfo=UTC)
         if now - aware > timedelta(days=days):
             return True, False, f"Comments close {days} days after publication."
     return True, True, None
