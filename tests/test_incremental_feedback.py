@@ -52,8 +52,8 @@ def test_a_vote_batch_rewrites_the_item_and_exactly_the_listing_pages_that_chang
         "feedback/tags/api/index.html", "feedback/tags/api/page/2/index.html",
     }
     assert {"feedback/titles.json", "sitemap.xml"} <= set(report.written)
-    # Votes are in no feed and on no other item's page.
-    assert not [path for path in report.written if path.startswith("feeds/feedback/")]
+    # Votes are in no feed, not in threads.json, and on no other item's page.
+    assert not [path for path in report.written if path.startswith(("feeds/", "threads.json"))]
     assert not [path for path in report.written if path.startswith(("feedback/1-", "feedback/3-", "feedback/6-"))]
     assert report.removed == []
     assert differences(hub.output, fresh_build(hub, **PER_PAGE)[0]) == []

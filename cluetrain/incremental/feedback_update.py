@@ -2,13 +2,15 @@
 
 The fan-out of an item change, explicitly:
 
-* the item's own page and its thread's comment feed (always), its own Atom feed (when its events changed);
+* the item's own page (always), its own Atom feed (when its events changed);
+* its thread's comment feed, threads.json and the all-comments feed, when its comments, title or
+  thread state changed (votes and status changes leave them alone);
 * the pages of items linked to it by a merge, when the link (id, title, author) or the merge itself changed;
 * every hub listing, roadmap and tag listing page whose items or their order changed, or that shows a changed
   item's card (status, votes, counts); every page of a listing whose page count changed; the tag index when
   a tag's count changed; listing pages that no longer exist are deleted;
 * the new-items and status-change feeds when the events they show changed; titles.json when its data changed;
-* threads.json, the all-comments feed, the sitemap and the community outputs (named by the resident site);
+* the sitemap and the community outputs (named by the resident site);
 * the search documents of the changed items and their comments.
 
 A removed item's page and feeds are deleted, since a fresh full build would not have them (and the old
@@ -52,6 +54,12 @@ def merge_view(entry: Any) -> Signature:
     target = entry.merged_into
     return ((target.id, target.title, target.url) if target is not None else None,
             tuple((d.id, d.title, d.author, d.url) for d in entry.duplicates))
+
+
+def thread_row(entry: Any) -> Signature | None:
+    """What threads.json and the comment feeds show of an item's thread (its comments aside)."""
+    thread = entry.thread
+    return (entry.title, entry.url, thread.open, thread.count) if thread is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +131,8 @@ class ItemUpdate:
         if self.hub is None:
             raise NeedsFullBuild("feedback files changed, but the feedback plugin is not on")
 
-    def apply(self, ids: frozenset[int], plan: Plan) -> set[str]:
-        """Update items ``ids``; returns their thread keys (their comments are re-read here)."""
+    def apply(self, ids: frozenset[int], plan: Plan, comment_keys: frozenset[str]) -> set[str]:
+        """Update items ``ids`` (``comment_keys``: threads whose comments changed too); returns their thread keys."""
         settings = self.pelican.settings
         content_root = Path(settings["PATH"])
         threads = self.pelican.context[self.comments.THREADS_CONTEXT_KEY]
@@ -136,6 +144,7 @@ class ItemUpdate:
                 plan.removed.add(before[item_id].save_as)
         views = {entry.id: merge_view(entry) for entry in self.hub.entries}
         old_feeds = {i: item_feed_signature(self.hub, before[i]) for i in ids if i in before}
+        old_rows = {i: thread_row(before[i]) for i in ids if i in before}
         old_documents = {i: self._documents(before[i]) for i in ids if i in before}
         self.hub.update_items(items)
         after = {entry.id: entry for entry in self.hub.entries}
@@ -147,6 +156,7 @@ class ItemUpdate:
                 if comments:
                     raise NeedsFullBuild(f"feedback item {item_id} was removed, but its comments remain")
                 threads.pop(key, None)
+                plan.threads_changed = True
                 if old is not None:
                     plan.removed.update(p for p in (old.save_as, old.feed_url, old.thread and old.thread.feed_url) if p)
                 plan.search.append((old_documents.get(item_id, {}), {}))
@@ -155,7 +165,9 @@ class ItemUpdate:
                                                    bodies=self.bodies)
             if new.thread is not None:
                 threads[key] = (new, "feedback")
-                if new.thread.feed_url:
+            if key in comment_keys or thread_row(new) != old_rows.get(item_id):
+                plan.threads_changed = True
+                if new.thread is not None and new.thread.feed_url:
                     plan.paths.add(new.thread.feed_url)
             plan.own_paths.add(new.save_as)
             if new.feed_url and item_feed_signature(self.hub, new) != old_feeds.get(item_id):

@@ -22,4 +22,5 @@ class Plan:
     paths: set[str] = field(default_factory=set)
     removed: set[str] = field(default_factory=set)  # outputs of content that is gone, deleted last
     search: list[tuple[dict, dict]] = field(default_factory=list)
+    threads_changed: bool = False  # a thread's comments, title, URL or state: threads.json, all-comments feed
     dependents: list[Any] = field(default_factory=list)  # generators that asked to rewrite outputs

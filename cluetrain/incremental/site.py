@@ -172,11 +172,13 @@ class ResidentSite:
         changed.shown.update(changes.feedback_ids)  # hub items whose cards changed
         done: set[str] = set()  # threads re-read with their items
         if changes.feedback_ids:
-            done = ItemUpdate(pelican, comments, self.bodies, thread_documents).apply(changes.feedback_ids, plan)
+            done = ItemUpdate(pelican, comments, self.bodies, thread_documents).apply(changes.feedback_ids, plan,
+                                                                                     changes.threads)
         for key in sorted(changes.threads - done):
             if key not in threads:
                 raise NeedsFullBuild(f"comments for {key!r}, which is not a thread of the resident site")
             content, kind = threads[key]
+            plan.threads_changed = True
             before = thread_documents(pelican, content, kind, content.thread)
             content.thread = comments.make_thread(content, kind, read_thread(Path(settings["PATH"]), key),
                                                   settings=settings, now=comments.thread_now(settings),
@@ -213,7 +215,8 @@ class ResidentSite:
             if hasattr(generator, CONTENT_CHANGED_HOOK):
                 plan.paths.update(getattr(generator, CONTENT_CHANGED_HOOK)())
                 plan.dependents.append(generator)
-        for setting in ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST", "SITEMAP_SAVE_AS"):
+        site_wide = ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST") if plan.threads_changed else ()
+        for setting in (*site_wide, "SITEMAP_SAVE_AS"):
             if settings.get(setting):
                 plan.paths.add(settings[setting])
         return hub_after
