@@ -165,6 +165,8 @@ class ItemUpdate:
                                                    bodies=self.bodies)
             if new.thread is not None:
                 threads[key] = (new, "feedback")
+            else:
+                threads.pop(key, None)
             if key in comment_keys or thread_row(new) != old_rows.get(item_id):
                 plan.threads_changed = True
                 if new.thread is not None and new.thread.feed_url:

@@ -138,8 +138,9 @@ class ResidentSite:
         assert pelican is not None
         hub = pelican.feedback
         threads = pelican.context[pelican.plugin(COMMENTS_PLUGIN).THREADS_CONTEXT_KEY]
-        # Hub listings are ordered by comment activity, so their state is taken before any thread changes;
-        # a comment on a post leaves the hub alone and skips this (it walks every listing).
+        # Hub listings are ordered by comment activity, so their state is needed from before any thread changes:
+        # the one kept from the last full build or update (taking it walks every listing). A comment on a post
+        # leaves the hub alone, and that state stays valid.
         touches_hub = changes.feedback_ids or any(threads.get(key, (None, ""))[1] == "feedback"
                                                   for key in changes.threads)
         hub_before = None
