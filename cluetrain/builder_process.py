@@ -35,7 +35,8 @@ class BuilderProcess:
         self.settings = load_settings(self.instance, os.environ if environ is None else environ,
                                       {"PROJECT_ROOT": self.project_root})
         self.database = Database(self.settings["DATABASE_URL"], busy_timeout=self.settings["SQLITE_BUSY_TIMEOUT"])
-        self.make_builder = make_builder  # called once the lease is held: a standby keeps no resident site
+        # Called with the lease's fence once the lease is held: a standby keeps no resident site.
+        self.make_builder = make_builder
         self.lease = Lease(self.database, seconds=self.settings["BUILDER_LEASE_SECONDS"])
         self.stopping = threading.Event()
 
@@ -84,7 +85,7 @@ class BuilderProcess:
         # Files for every approval recorded while no worker published. Not start_up(): its temp-file
         # sweep could delete a file a running worker is writing at this moment.
         publisher.reconcile()
-        builder: Builder = self.make_builder()
+        builder: Builder = self.make_builder(self.lease.holds)
         retry = self.settings["REBUILD_RETRY_SECONDS"]
         lock = self.instance / "build.lock"
         # The first build is full: it covers every change recorded since the last successful build.

@@ -58,7 +58,8 @@ def main(ctx: click.Context, project: Path) -> None:
 
 
 @main.command()
-@click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Write the site here instead of output/.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the site here instead of output/.")
 @click.option("--site-url", help="The public origin to build for (SITEURL), e.g. https://blog.example.com.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 @click.pass_obj
@@ -100,7 +101,8 @@ def reindex(project: Path) -> None:
             report_signal.disconnect(reported)
     console.print(stats.summary(), highlight=False)
     if not reports:
-        raise click.ClickException("nothing was indexed: SEARCH_INDEX_PATH is None or cluetrain_search is not in PLUGINS")
+        raise click.ClickException("nothing was indexed: SEARCH_INDEX_PATH is None "
+                                   "or cluetrain_search is not in PLUGINS")
     console.print(reports[-1].summary(), highlight=False)
 
 
@@ -121,11 +123,11 @@ class SiteBuilder:
             raise RebuildFailed("; ".join(exc.problems)) from exc
 
 
-def _resident_builder(project: Path, overrides: dict):
+def _resident_builder(project: Path, overrides: dict, fence):
     """The incremental builder for ``project``, after its first (full) build; BuildError becomes a CLI error."""
     from cluetrain.incremental import IncrementalBuilder
 
-    builder = IncrementalBuilder(project, overrides)
+    builder = IncrementalBuilder(project, overrides, fence=fence)
     try:
         with console.status("Building…", spinner="dots"):
             report = builder.site.full_build("start")
@@ -161,7 +163,7 @@ def _create_service(project: Path, overrides: dict, service_config: dict | None 
     except BuilderActive as exc:
         raise click.ClickException(str(exc)) from exc
     try:
-        app = _service_app(config, _resident_builder(project, overrides))
+        app = _service_app(config, _resident_builder(project, overrides, lease.lease.holds))
     except BaseException:
         release_embedded(lease)
         raise
@@ -253,14 +255,14 @@ def builder_command(project: Path, site_url: str | None) -> None:
     """Build the site for service workers that run without one (only one builder is active at a time)."""
     import logging
 
-    from comments_service import ConfigError
     from cluetrain.builder_process import run_builder
     from cluetrain.incremental import IncrementalBuilder
+    from comments_service import ConfigError
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     overrides = _site_overrides(site_url.rstrip("/") if site_url else None)
     try:
-        run_builder(project, lambda: IncrementalBuilder(project, overrides))
+        run_builder(project, lambda fence: IncrementalBuilder(project, overrides, fence=fence))
     except ConfigError as exc:
         raise click.ClickException(f"configuration error: {exc}") from exc
 

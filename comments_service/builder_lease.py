@@ -17,6 +17,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import String, insert, select, update
@@ -49,14 +50,32 @@ class Lease:
     """Take, renew and release the named lease for one holder."""
 
     def __init__(self, database: Database, *, seconds: float, holder: str | None = None,
-                 name: str = SITE_LEASE) -> None:
+                 name: str = SITE_LEASE, clock: Callable[[], float] = time.monotonic) -> None:
         self.database = database
         self.seconds = seconds
         self.holder = holder or new_holder_id()
         self.name = name
+        self.clock = clock
+        self._valid_until = float("-inf")  # by ``clock``: when the lease we last took or renewed runs out
+
+    def holds(self) -> bool:
+        """Whether this holder's lease is surely still valid, judged by the local clock alone (the fence).
+
+        A builder that stalled (a long pause, a suspended VM) past its lease's end must not write
+        another file: a standby may have taken over. A margin covers small clock differences.
+        """
+        return self.clock() < self._valid_until - min(2.0, self.seconds / 10)
 
     def try_acquire(self) -> bool:
         """Take the lease if it is free, expired or already ours (this also renews it)."""
+        asked = self.clock()  # before the UPDATE: the row's expiry is at least this plus seconds
+        if self._try_acquire():
+            self._valid_until = asked + self.seconds
+            return True
+        self._valid_until = float("-inf")
+        return False
+
+    def _try_acquire(self) -> bool:
         now = utcnow()
         expires = now + timedelta(seconds=self.seconds)
         with self.database.write() as session:
@@ -79,11 +98,14 @@ class Lease:
 
     def try_take_from(self, holder: str) -> bool:
         """Take the lease from ``holder`` (known dead) without waiting for it to expire."""
+        asked = self.clock()
         with self.database.write() as session:
             done = session.execute(
                 update(BuilderLease).where(BuilderLease.name == self.name, BuilderLease.holder == holder)
                 .values(holder=self.holder, expires_at=utcnow() + timedelta(seconds=self.seconds))
             )
+            if done.rowcount:
+                self._valid_until = asked + self.seconds
             return bool(done.rowcount)
 
     def current(self) -> tuple[str, datetime] | None:
@@ -95,6 +117,7 @@ class Lease:
 
     def release(self) -> None:
         """Give the lease up at once (a clean stop), so a waiting builder need not wait for expiry."""
+        self._valid_until = float("-inf")
         with self.database.write() as session:
             session.execute(update(BuilderLease)
                             .where(BuilderLease.name == self.name, BuilderLease.holder == self.holder)

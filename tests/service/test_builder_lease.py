@@ -92,7 +92,7 @@ def test_builder_process_builds_on_start_and_records_the_build(project, monkeypa
 
     fake = RecordingBuilder()
     env = {"CLUETRAIN_BUILDER_POLL_SECONDS": "0.01", "CLUETRAIN_BUILDER_HEARTBEAT_SECONDS": "0.01"}
-    process = BuilderProcess(project, lambda: fake, environ=env)
+    process = BuilderProcess(project, lambda _fence: fake, environ=env)
     thread = threading.Thread(target=process.run)
     thread.start()
     try:
@@ -123,3 +123,40 @@ def test_a_dead_holder_on_this_host_is_recognised(database):
     successor = Lease(database, seconds=60, holder="next")
     assert not successor.try_acquire()
     assert successor.try_take_from(dead) and successor.current()[0] == "next"
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_fence_holds_only_while_the_lease_surely_lasts(database):
+    clock = FakeClock()
+    lease = Lease(database, seconds=30, holder="a", clock=clock)
+    assert not lease.holds()  # never taken
+    assert lease.try_acquire()
+    assert lease.holds()
+    clock.now += 28.5  # inside the lease, but within the safety margin (2 s) of its end
+    assert not lease.holds()
+    assert lease.try_acquire()  # renewed: valid for another lease from the renewal
+    assert lease.holds()
+    clock.now += 31  # stalled past the end without renewing: a standby may have taken over
+    assert not lease.holds()
+
+
+def test_the_fence_drops_when_another_builder_holds_the_lease(database):
+    clock = FakeClock()
+    first, second = Lease(database, seconds=30, holder="a", clock=clock), Lease(database, seconds=30, holder="b")
+    assert first.try_acquire()
+    expire(database)
+    assert second.try_acquire()
+    assert not first.try_acquire()
+    assert not first.holds()
+    first_again = Lease(database, seconds=30, holder="a", clock=clock)
+    first_again.release()
+    assert not first_again.holds()
