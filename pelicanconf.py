@@ -4,7 +4,8 @@ AUTHOR = "The Larkspur team"
 SITENAME = "Larkspur Analytics"
 SITESUBTITLE = "Notes from the team behind Larkspur, and the conversations with our customers"
 SITEURL = "http://127.0.0.1:8000"  # absolute origin, no trailing slash; production: `cluetrain build --site-url`
-SITE_DESCRIPTION = "Product news, engineering notes and customer stories from Larkspur Analytics, with the discussions they started."
+SITE_DESCRIPTION = ("Product news, engineering notes and customer stories from Larkspur Analytics, "
+                    "with the discussions they started.")
 
 PATH = "content"
 OUTPUT_PATH = "output"
