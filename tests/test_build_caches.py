@@ -207,3 +207,17 @@ def test_an_identicon_is_drawn_once_per_avatar():
     assert identicon_once(first, macro) == identicon_once(same, macro) == f"<svg>{first.hue}</svg>"
     identicon_once(other, macro)
     assert calls == [first, other]
+
+
+def test_a_cached_build_parses_no_post_again(tmp_path, monkeypatch):
+    """Pelican's content cache pickles the settings (inside every Tag, Category and Author): a setting it cannot
+    pickle, such as a wrapped Jinja filter, makes it keep an empty cache with only a warning."""
+    from pelican.readers import MarkdownReader
+
+    site = _feedback_site(tmp_path / "site")
+    site.build()
+    parsed = []
+    original = MarkdownReader.read
+    monkeypatch.setattr(MarkdownReader, "read", lambda self, path: parsed.append(path) or original(self, path))
+    site.build()
+    assert parsed == []
