@@ -9,9 +9,9 @@ from cluetrain.incremental import UpdateMode
 from tests.incremental_helpers import EventMaker, differences, fresh_build, populate, resident
 
 
-def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35) -> list[UpdateMode]:
+def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35, **settings) -> list[UpdateMode]:
     threads = populate(site)
-    resident_site = resident(site)
+    resident_site = resident(site, **settings)
     events = EventMaker(site, threads, seed, feedback_share)
     modes = []
     for _ in range(batches):
@@ -20,7 +20,7 @@ def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35) -
         # and spells each tag one way, the two documented fallbacks these events could reach).
         assert report.mode is UpdateMode.INCREMENTAL, report.reason
         modes.append(report.mode)
-    fresh, report = fresh_build(site)
+    fresh, report = fresh_build(site, **settings)
     assert differences(site.output, fresh) == []
     # The index the updates kept is the one a full build wants: nothing left to add, change or remove.
     assert report is not None and report.changed == []
@@ -33,6 +33,11 @@ def test_random_comment_sequence_matches_a_fresh_full_build(site):
 
 def test_random_feedback_sequence_matches_a_fresh_full_build(site):
     _run_sequence(site, seed=11, batches=14, feedback_share=0.8)
+
+
+def test_random_feedback_sequence_on_small_pages_matches_a_fresh_full_build(site):
+    # Two items a page: new and removed items change how many pages a listing has.
+    _run_sequence(site, seed=90, batches=14, feedback_share=0.7, FEEDBACK_PER_PAGE=2)
 
 
 def test_first_comment_on_a_listed_post_rewrites_its_listings(site):
