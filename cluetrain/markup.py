@@ -139,6 +139,8 @@ class MarkdownCache:
             self._used = set()
             return
         self._entries = {key: self._entries[key] for key in self._used if key in self._entries}
-        atomic_write(Path(cache_dir) / self.FILE_NAME, pickle.dumps((self.version, self._entries), protocol=5))
+        # No fsync: a cache lost in a crash is rendered again, and an unreadable one is ignored.
+        atomic_write(Path(cache_dir) / self.FILE_NAME, pickle.dumps((self.version, self._entries), protocol=5),
+                     durable=False)
         self.rendered = 0
         self._used = set()

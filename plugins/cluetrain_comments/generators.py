@@ -77,7 +77,9 @@ class FeedCache:
     def save(self, cache_dir: Path) -> None:
         """Keep the feeds of this build only, if anything changed."""
         if self.written or len(self._used) != len(self._entries):
-            atomic_write(cache_dir / FEED_CACHE_FILE, pickle.dumps((feed_writer_version(), self._used), protocol=5))
+            # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
+            atomic_write(cache_dir / FEED_CACHE_FILE, pickle.dumps((feed_writer_version(), self._used), protocol=5),
+                         durable=False)
 
 
 class _OutputGenerator:
