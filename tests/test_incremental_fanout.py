@@ -24,10 +24,24 @@ def test_an_old_posts_comment_reaches_its_listing_pages_and_nothing_else(site):
     assert paths[TargetKind.TAG] == ("tags/alpha/page/2/index.html",)
     assert paths[TargetKind.CATEGORY] == ("categories/news/page/2/index.html",)
     assert paths[TargetKind.AUTHOR] == ("authors/maya-okafor/page/2/index.html",)
-    assert paths[TargetKind.PERIOD] == ("archives/2025/index.html",)
+    # The archives show no comment counts, and p1 is not among the newest three of its category or author.
+    assert TargetKind.PERIOD not in paths
     direct = {p for t in article_targets(pelican.articles, oldest) if t.kind is TargetKind.DIRECT for p in t.paths}
-    assert direct == {"page/2/index.html", "archives/index.html", "tags/index.html", "categories/index.html",
-                      "authors/index.html"}
+    assert direct == {"page/2/index.html"}
+
+
+def test_a_new_posts_comment_reaches_the_categories_and_authors_previews(site):
+    _twelve_posts(site)
+    resident_site = resident(site)
+    pelican = resident_site.pelican
+    newest = {a.slug: a for a in pelican.articles.articles}
+    direct = {p for t in article_targets(pelican.articles, newest["p10"]) if t.kind is TargetKind.DIRECT
+              for p in t.paths}
+    assert direct == {"index.html", "categories/index.html", "authors/index.html"}
+    site.comment("p10", "c1")
+    report = resident_site.update([site.content / "comments" / "p10" / "c1.md"])
+    assert {"categories/index.html", "authors/index.html"} <= set(report.written)
+    assert not {"archives/index.html", "archives/2025/index.html", "tags/index.html"} & set(report.written)
 
 
 def test_a_comment_writes_its_page_first_then_feeds_manifest_and_sitemap(site):

@@ -2,8 +2,11 @@
 
 Explicit on purpose (and tested): a content object's thread shows on its own page, in its
 comment feeds and, through the comment count of the theme's ``post_meta``/``post_row``
-macros, on every listing page that lists it. Site-wide outputs that summarise all threads
-(sitemap lastmod, threads.json, the all-comments feed) are listed by the resident site.
+macros, on the listing pages that show that count: the index, tag, category and author pages
+(the one pagination page holding the post), and the newest three posts of each category and
+author on the categories and authors pages. The archives (all posts, by year) show no counts,
+so a comment does not rewrite them. Site-wide outputs that summarise all threads (sitemap
+lastmod, threads.json, the all-comments feed) are listed by the resident site.
 """
 
 from __future__ import annotations
@@ -16,8 +19,13 @@ from typing import Any
 from pelican.generators import ArticlesGenerator
 from pelican.paginator import Paginator
 
-# Direct templates of our theme that list no posts (so show no comment counts).
-POSTLESS_DIRECT_TEMPLATES = frozenset({"404"})
+# Direct templates of our theme that show no comment counts: no posts at all, tag names only, or
+# the archives (``post_rows(..., counts=false)``, as in period_archives.html).
+COUNTLESS_DIRECT_TEMPLATES = frozenset({"404", "tags", "archives"})
+# Direct templates that show counts for the first N posts of each group only (``written[:3]``).
+PREVIEW_DIRECT_TEMPLATES = {"categories": 3, "authors": 3}
+# Whether period archives (year pages) show counts: they do not (period_archives.html).
+PERIOD_ARCHIVES_SHOW_COUNTS = False
 
 
 class TargetKind(enum.StrEnum):
@@ -63,6 +71,12 @@ def listing_pages(name: str, url: str, items: Sequence[Any], template_name: str,
     return ()
 
 
+def _previewed(generator: ArticlesGenerator, template: str, article: Any, shown: int) -> bool:
+    """Whether ``article`` is among the first ``shown`` posts of one of its groups on ``template``'s page."""
+    groups = generator.categories if template == "categories" else generator.authors
+    return any(_contains(articles[:shown], article) for _group, articles in groups)
+
+
 def direct_template_outputs(settings: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
     """(template, save_as, url) of each direct template Pelican writes."""
     for template in settings["DIRECT_TEMPLATES"]:
@@ -78,9 +92,12 @@ def article_targets(generator: ArticlesGenerator, article: Any) -> list[Target]:
     if getattr(article, "status", "published") != "published":
         return targets  # drafts and hidden articles appear in no listing
     for template, save_as, url in direct_template_outputs(s):
-        if template in POSTLESS_DIRECT_TEMPLATES:
+        if template in COUNTLESS_DIRECT_TEMPLATES:
             continue
-        # Non-paginated direct templates (archives, tags, categories, authors) list every article.
+        if template in PREVIEW_DIRECT_TEMPLATES:
+            if _previewed(generator, template, article, PREVIEW_DIRECT_TEMPLATES[template]):
+                targets.append(Target(TargetKind.DIRECT, (save_as,), template))
+            continue
         paths = listing_pages(save_as, url, generator.articles, template, s, article)
         if paths:
             targets.append(Target(TargetKind.DIRECT, paths, template))
@@ -97,7 +114,7 @@ def article_targets(generator: ArticlesGenerator, article: Any) -> list[Target]:
         if author in authors:
             paths = listing_pages(author.save_as, author.url, articles, "author", s, article)
             targets.append(Target(TargetKind.AUTHOR, paths, (author, articles)))
-    for granularity in generator.period_archives:
+    for granularity in generator.period_archives if PERIOD_ARCHIVES_SHOW_COUNTS else ():
         for period in generator.period_archives[granularity]:
             paths = listing_pages(period["save_as"], period["url"], period["articles"], "period_archives", s, article)
             if paths:
