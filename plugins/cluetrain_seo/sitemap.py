@@ -59,17 +59,17 @@ class SitemapGenerator:
         # change, and most changes (votes, edits) leave every URL and lastmod as they were.
         self._last: tuple[tuple[tuple[str, str | None], ...], bytes] | None = None
 
-    def _paginated(self, template: str, save_as: str, url: str, articles: list[Any]) -> Iterator[tuple[str, Any]]:
+    def _paginated(self, template: str, save_as: str, url: str, articles: list[Any],
+                   newest: Any = _newest) -> Iterator[tuple[str, Any]]:
         per_page = self.settings["PAGINATED_TEMPLATES"].get(template, False)
-        newest = _newest(articles)
         if per_page is False or not save_as:
             if save_as:
-                yield url, newest
+                yield url, newest(articles)
             return
         paginator = Paginator(save_as, url, articles, self.settings, per_page or self.settings["DEFAULT_PAGINATION"])
         for number in paginator.page_range:
             page = paginator.page(number)
-            yield page.url, _newest(page.object_list)
+            yield page.url, newest(page.object_list)
 
     def entries(self) -> Iterator[tuple[str, datetime | None]]:
         """(relative URL, lastmod) of every public page the site builds."""
@@ -85,19 +85,27 @@ class SitemapGenerator:
     def _article_entries(self, generator: ArticlesGenerator) -> Iterator[tuple[str, datetime | None]]:
         s = self.settings
         articles = generator.articles
+        # Each post is in the index, its tags, category, author and year listings: its lastmod once.
+        mods = {id(article): lastmod(article) for article in articles}
+
+        def newest(contents: Iterable[Any]) -> datetime | None:
+            found = [mods[id(c)] if id(c) in mods else lastmod(c) for c in contents]
+            return max((d for d in found if d is not None), default=None)
+
         for article in articles:
-            yield article.url, lastmod(article)
-        yield from self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles)
+            yield article.url, mods[id(article)]
+        everything = newest(articles)
+        yield from self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles, newest)
         for listing in ("archives", "tags", "categories", "authors"):
             save_as = s.get(f"{listing.upper()}_SAVE_AS")
             if save_as and listing in s.get("DIRECT_TEMPLATES", ()):
-                yield s.get(f"{listing.upper()}_URL", os.path.dirname(save_as) + "/"), _newest(articles)
+                yield s.get(f"{listing.upper()}_URL", os.path.dirname(save_as) + "/"), everything
         for kind, groups in (("tag", generator.tags), ("category", generator.categories),
                              ("author", generator.authors)):
             for wrapper, members in sorted(groups.items() if isinstance(groups, dict) else groups):
-                yield from self._paginated(kind, wrapper.save_as, wrapper.url, members)
+                yield from self._paginated(kind, wrapper.save_as, wrapper.url, members, newest)
         for period in self.context.get("period_archives", {}).get("year", []):
-            yield period["url"], _newest(period["dates"])
+            yield period["url"], newest(period["dates"])
 
     def generate_output(self, writer: Any) -> None:
         """Write sitemap.xml and robots.txt."""
