@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import fcntl
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app
 from sqlalchemy import Engine, create_engine, event, text
@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 _BEGIN_OPTION = "cluetrain_begin"
 _MIGRATION_LOCK_KEY = 0x636C7565  # any constant shared by every process of this service
+Checked = TypeVar("Checked")
+Answer = TypeVar("Answer")
 
 
 class Database:
@@ -66,6 +68,23 @@ class Database:
         # such as "is this a duplicate?" would not see each other's rows: a lock held until commit serializes them.
         if not self.is_sqlite:
             session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def check_then_write(self, key: int, check: Callable[[Session], Checked | Answer],
+                         write: Callable[[Session, Checked], Answer], answered: type[Answer]) -> Answer:
+        """``check`` read-only; unless it answered, ``check`` again serialized on ``key``, then ``write``; commit."""
+        # The first check takes no write lock: a retry or a refusal never queues behind writers. Another request may
+        # store a duplicate or a flood after it, so the check is repeated on the committed state, under the lock.
+        with self.read() as session:
+            outcome = check(session)
+        if isinstance(outcome, answered):
+            return outcome
+        with self.write() as session:
+            self.serialize(session, key)
+            outcome = check(session)
+            if isinstance(outcome, answered):
+                return outcome  # e.g. stored by a concurrent identical request since the first check
+            answer = write(session, outcome)  # type: ignore[arg-type]  # not an answer, so what check decided
+        return answer  # only now committed (and, on SQLite, synced): the caller may acknowledge it
 
     def dispose(self) -> None:
         """Close pooled connections (before a fork, or at exit)."""

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from comments_service.feedback_models import FeedbackItem
 from comments_service.guard import Candidate
-from comments_service.history import DatabaseHistory
-from comments_service.models import CommentStatus, utcnow
+from comments_service.history import DatabaseHistory, HistorySnapshot, read_snapshot
+from comments_service.identity_models import VerifiedIdentity
+from comments_service.models import Ban, BanKind, Comment, CommentStatus, utcnow
 
 # The guard's duplicate rule compares within a thread; every new item is in this one.
 FEEDBACK_THREAD = "feedback"
 
 
 class FeedbackHistory(DatabaseHistory):
-    """Floods, rate limits and duplicates counted over items; bans and known authors as for comments."""
+    """Floods, rate limits, duplicates counted over items, one query each (what the snapshot below must agree with)."""
 
     def seconds_since_last(self, *, ip: str | None, email: str | None) -> float | None:
         """Seconds since the newest item from this IP or e-mail, or None."""
@@ -59,3 +63,34 @@ class FeedbackHistory(DatabaseHistory):
             FeedbackItem.moderation == CommentStatus.APPROVED,
         )
         return self.session.scalar(query.limit(1)) is not None
+
+
+_EMAIL: BindParameter[Any] = bindparam("email")  # lowercased, or None: comparisons with NULL match nothing
+_SNAPSHOT = select(
+    select(FeedbackItem.id).where(FeedbackItem.idempotency_key == bindparam("idempotency_key")).scalar_subquery(),
+    exists().where(
+        FeedbackItem.body_hash == bindparam("body_hash"), FeedbackItem.moderation != CommentStatus.DELETED,
+        or_(FeedbackItem.author == bindparam("author"), func.lower(FeedbackItem.email) == _EMAIL),
+    ),
+    select(func.max(FeedbackItem.created_at)).where(FeedbackItem.ip == bindparam("ip")).scalar_subquery(),
+    select(func.max(FeedbackItem.created_at)).where(func.lower(FeedbackItem.email) == _EMAIL).scalar_subquery(),
+    select(func.count()).select_from(FeedbackItem).where(
+        FeedbackItem.ip == bindparam("ip"),
+        FeedbackItem.created_at >= bindparam("since", type_=FeedbackItem.created_at.type),
+    ).scalar_subquery(),
+    exists().where(Ban.kind == BanKind.IP, Ban.value == bindparam("ip")),
+    exists().where(Ban.kind == BanKind.EMAIL, Ban.value == _EMAIL),
+    exists().where(VerifiedIdentity.email == _EMAIL),
+    or_(
+        exists().where(and_(Comment.author == bindparam("author"), func.lower(Comment.email) == _EMAIL,
+                            Comment.status == CommentStatus.APPROVED)),
+        exists().where(and_(FeedbackItem.author == bindparam("author"), func.lower(FeedbackItem.email) == _EMAIL,
+                            FeedbackItem.moderation == CommentStatus.APPROVED)),
+    ),
+)  # the columns of HistorySnapshot, as history._SNAPSHOT reads them for comments
+
+
+def take_feedback_snapshot(session: Session, candidate: Candidate, idempotency_key: str,
+                           rate_window: float) -> HistorySnapshot:
+    """Read a new item's history (and an earlier item with its idempotency key) in one round trip."""
+    return read_snapshot(session, _SNAPSHOT, candidate, idempotency_key, rate_window)

@@ -9,17 +9,21 @@ from http import HTTPStatus
 from flask import current_app, has_request_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from cluetrain import content_format as cf
 from cluetrain.markup import render_markdown
 from comments_service import guard, keys
-from comments_service.feedback_history import FEEDBACK_THREAD, FeedbackHistory
+from comments_service.feedback_history import FEEDBACK_THREAD, take_feedback_snapshot
 from comments_service.feedback_models import (
-    FeedbackAuditAction, FeedbackAuditEntry, FeedbackItem, FeedbackStatusChange,
+    FeedbackAuditAction,
+    FeedbackAuditEntry,
+    FeedbackItem,
+    FeedbackStatusChange,
 )
 from comments_service.feedback_runtime import get_feedback
 from comments_service.feedback_validation import FeedbackFields, validate_feedback
-from comments_service.guard import Action, Candidate, evaluate
+from comments_service.guard import Action, Candidate, Decision, evaluate
 from comments_service.identity_views import current_identity
 from comments_service.intake import RULES_ACTOR, Refusal, Submission, SubmissionRefused
 from comments_service.models import MAX_USER_AGENT_LENGTH, CommentStatus, utcnow
@@ -30,6 +34,8 @@ log = logging.getLogger(__name__)
 _STATE_FOR = {Action.APPROVE: CommentStatus.APPROVED, Action.HOLD: CommentStatus.PENDING,
               Action.REJECT: CommentStatus.REJECTED, Action.SPAM: CommentStatus.SPAM}
 FIX_FIELDS = "Please fix the marked fields."
+# New items' checks and inserts run one at a time on PostgreSQL too; apart from comments, whose rules never count items.
+FEEDBACK_LOCK_KEY = 0x66656564
 # The comment rules' words for a visitor, where feedback needs its own.
 REFUSALS = {guard.duplicate.__name__: "You have already sent this feedback."}
 
@@ -76,36 +82,46 @@ def submit_feedback(submission: Submission) -> AcceptedFeedback:
         proven_email=proven.email if proven else None, proven_name=proven.name if proven else None,
     )
     runtime, settings = get_runtime(), get_feedback().settings
+
+    def decide(session: Session) -> Decision | AcceptedFeedback:
+        snapshot = take_feedback_snapshot(session, candidate, idem, runtime.rules.rate_limit_seconds)
+        if snapshot.earlier_id is not None:
+            earlier = session.get(FeedbackItem, snapshot.earlier_id)
+            assert earlier is not None  # read in the same transaction
+            return _replay(earlier, fingerprint)
+        decision = evaluate(candidate, runtime.rules, snapshot)
+        if decision.action is Action.REFUSE:
+            status = HTTPStatus.CONFLICT if decision.rule == "duplicate" else HTTPStatus.TOO_MANY_REQUESTS
+            public = REFUSALS.get(decision.rule) or decision.public or decision.reason
+            raise SubmissionRefused(Refusal.RULE, status, public, rule=decision.rule)
+        return decision
+
+    def store(session: Session, decision: Decision) -> AcceptedFeedback:
+        now = utcnow()
+        item = FeedbackItem(
+            kind=clean.kind, status=settings.initial_status, moderation=_STATE_FOR[decision.action],
+            status_reason=decision.public if decision.action in (Action.REJECT, Action.SPAM) else None,
+            title=clean.title, slug=cf.slugify(clean.title), body=clean.body, html=html,
+            body_hash=candidate.body_hash, tags=list(clean.tags), author=clean.author, email=clean.email,
+            ip=submission.ip, user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
+            source=submission.source, rule=decision.rule, rule_reason=decision.reason, created_at=now,
+            updated_at=now, receipt_token=keys.new_receipt_token(), idempotency_key=idem,
+            fingerprint=fingerprint, votes=0, votes_base=0, revision=1,
+            # community: a public contributor key only for an address the sender proved
+            contributor=keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email)
+            if candidate.proves_email() else None,
+        )
+        session.add(item)
+        session.flush()
+        session.add(FeedbackStatusChange(item_id=item.id, status=item.status, at=now, by=None))
+        session.add(FeedbackAuditEntry(actor=RULES_ACTOR, action=FeedbackAuditAction.SUBMIT, item_id=item.id,
+                                       reason=f"{decision.rule}: {decision.reason}",
+                                       details={"decision": decision.action.value}))
+        return AcceptedFeedback(item, replayed=False)
+
     try:
-        with runtime.database.write() as session:
-            earlier = session.scalar(select(FeedbackItem).where(FeedbackItem.idempotency_key == idem))
-            if earlier is not None:
-                return _replay(earlier, fingerprint)
-            decision = evaluate(candidate, runtime.rules, FeedbackHistory(session))
-            if decision.action is Action.REFUSE:
-                status = HTTPStatus.CONFLICT if decision.rule == "duplicate" else HTTPStatus.TOO_MANY_REQUESTS
-                public = REFUSALS.get(decision.rule) or decision.public or decision.reason
-                raise SubmissionRefused(Refusal.RULE, status, public, rule=decision.rule)
-            now = utcnow()
-            item = FeedbackItem(
-                kind=clean.kind, status=settings.initial_status, moderation=_STATE_FOR[decision.action],
-                status_reason=decision.public if decision.action in (Action.REJECT, Action.SPAM) else None,
-                title=clean.title, slug=cf.slugify(clean.title), body=clean.body, html=html,
-                body_hash=candidate.body_hash, tags=list(clean.tags), author=clean.author, email=clean.email,
-                ip=submission.ip, user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
-                source=submission.source, rule=decision.rule, rule_reason=decision.reason, created_at=now,
-                updated_at=now, receipt_token=keys.new_receipt_token(), idempotency_key=idem,
-                fingerprint=fingerprint, votes=0, votes_base=0, revision=1,
-                # community: a public contributor key only for an address the sender proved
-                contributor=keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email)
-                if candidate.proves_email() else None,
-            )
-            session.add(item)
-            session.flush()
-            session.add(FeedbackStatusChange(item_id=item.id, status=item.status, at=now, by=None))
-            session.add(FeedbackAuditEntry(actor=RULES_ACTOR, action=FeedbackAuditAction.SUBMIT, item_id=item.id,
-                                           reason=f"{decision.rule}: {decision.reason}",
-                                           details={"decision": decision.action.value}))
+        # As for a comment: the rules read-only first, then again in one short serialized write with the item.
+        accepted = runtime.database.check_then_write(FEEDBACK_LOCK_KEY, decide, store, AcceptedFeedback)
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
         with runtime.database.read() as session:
@@ -113,7 +129,9 @@ def submit_feedback(submission: Submission) -> AcceptedFeedback:
         if earlier is None:
             raise
         return _replay(earlier, fingerprint)
-    log.info("feedback %s: %s by rule %s", item.id, item.moderation, decision.rule)
-    if item.moderation is CommentStatus.APPROVED:
-        get_feedback().after_change()
-    return AcceptedFeedback(item, replayed=False)
+    if not accepted.replayed:
+        item = accepted.item
+        log.info("feedback %s: %s by rule %s", item.id, item.moderation, item.rule)
+        if item.moderation is CommentStatus.APPROVED:
+            get_feedback().after_change()
+    return accepted

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
+from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from comments_service.guard import Candidate
 from comments_service.identity_models import VerifiedIdentity
@@ -79,7 +81,7 @@ class DatabaseHistory:
         return self.session.scalar(query.limit(1)) is not None
 
 
-_EMAIL = bindparam("email")  # lowercased, or None: comparisons with NULL match nothing
+_EMAIL: BindParameter[Any] = bindparam("email")  # lowercased, or None: comparisons with NULL match nothing
 _SNAPSHOT = select(
     select(Comment.id).where(Comment.idempotency_key == bindparam("idempotency_key")).scalar_subquery(),
     exists().where(
@@ -105,7 +107,7 @@ class HistorySnapshot:
     """Everything the rules may ask about one candidate's past, read in one statement (implements guard.History)."""
 
     candidate: Candidate
-    earlier_id: str | None  # the comment stored under this idempotency key, if any
+    earlier_id: str | int | None  # the comment (or feedback item) stored under this idempotency key, if any
     duplicate: bool
     last_from_ip: datetime | None
     last_from_email: datetime | None
@@ -150,8 +152,14 @@ class HistorySnapshot:
 
 def take_snapshot(session: Session, candidate: Candidate, idempotency_key: str, rate_window: float) -> HistorySnapshot:
     """Read the candidate's history (and an earlier comment with its idempotency key) in one round trip."""
+    return read_snapshot(session, _SNAPSHOT, candidate, idempotency_key, rate_window)
+
+
+def read_snapshot(session: Session, statement: Select[Any], candidate: Candidate, idempotency_key: str,
+                  rate_window: float) -> HistorySnapshot:
+    """Run a snapshot statement (the columns of HistorySnapshot, in order) for this candidate."""
     now = utcnow()
-    row = session.execute(_SNAPSHOT, {
+    row = session.execute(statement, {
         "idempotency_key": idempotency_key, "thread": candidate.thread, "body_hash": candidate.body_hash,
         "author": candidate.author, "email": candidate.email.strip().lower() if candidate.email else None,
         "ip": candidate.ip or None, "since": now - timedelta(seconds=rate_window),

@@ -121,41 +121,35 @@ def submit(submission: Submission) -> Accepted:
     contributor = keys.contributor_key(config["CONTRIBUTOR_SECRET"], clean.email) if candidate.proves_email() else None
     runtime = get_runtime()
     fingerprint = keys.fingerprint(*values)
+
+    def store(session: Session, decision: Decision) -> Accepted:
+        now = utcnow()
+        comment = Comment(
+            id=keys.new_comment_id(), thread=clean.thread, parent_id=clean.parent, author=clean.author,
+            email=clean.email, website=clean.website, body=clean.body, html=html, body_hash=candidate.body_hash,
+            avatar=keys.avatar_key(config["AVATAR_SECRET"], clean.email, clean.author),
+            source=submission.source, status=_STATUS_FOR[decision.action],
+            status_reason=decision.public if decision.action in (Action.REJECT, Action.SPAM) else None,
+            rule=decision.rule, rule_reason=decision.reason, ip=submission.ip,
+            user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
+            created_at=now, updated_at=now, receipt_token=keys.new_receipt_token(),
+            idempotency_key=idem, fingerprint=fingerprint, revision=1, written_revision=None,
+            file_changed_at=None, contributor=contributor, helpful=False, rewarded=None,
+        )
+        session.add(comment)
+        # A plain INSERT (it flushes the comment first, which it names): no second unit-of-work flush.
+        session.execute(insert(AuditEntry).values(
+            actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id, at=now,
+            reason=f"{decision.rule}: {decision.reason}", details={"decision": decision.action.value}))
+        # Community: reply notifications, mailed once the comment is approved.
+        if notifications.wants_notifications(submission.fields.get("notify")):
+            notifications.request_replies(session, comment)
+        return Accepted(comment, replayed=False)
+
     try:
-        # Read-only first, without the write lock: a retry, a bad parent or a refusal never queues behind writers.
-        with runtime.database.read() as session:
-            outcome = _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
-        if isinstance(outcome, Accepted):
-            return outcome
-        # Then one short write transaction: the same checks again on the committed state (another request may
-        # have stored a duplicate or a flood since), and the comment, its audit entry and subscription together.
-        with runtime.database.write() as session:
-            runtime.database.serialize(session, SUBMISSION_LOCK_KEY)
-            decision = _decide(session, clean, candidate, idem, fingerprint, runtime.rules)
-            if isinstance(decision, Accepted):
-                return decision  # stored by a concurrent identical request since the check above
-            now = utcnow()
-            comment = Comment(
-                id=keys.new_comment_id(), thread=clean.thread, parent_id=clean.parent, author=clean.author,
-                email=clean.email, website=clean.website, body=clean.body, html=html,
-                body_hash=candidate.body_hash,
-                avatar=keys.avatar_key(config["AVATAR_SECRET"], clean.email, clean.author),
-                source=submission.source, status=_STATUS_FOR[decision.action],
-                status_reason=decision.public if decision.action in (Action.REJECT, Action.SPAM) else None,
-                rule=decision.rule, rule_reason=decision.reason, ip=submission.ip,
-                user_agent=(submission.user_agent or "")[:MAX_USER_AGENT_LENGTH] or None,
-                created_at=now, updated_at=now, receipt_token=keys.new_receipt_token(),
-                idempotency_key=idem, fingerprint=fingerprint, revision=1, written_revision=None,
-                file_changed_at=None, contributor=contributor, helpful=False, rewarded=None,
-            )
-            session.add(comment)
-            # A plain INSERT (it flushes the comment first, which it names): no second unit-of-work flush.
-            session.execute(insert(AuditEntry).values(
-                actor=RULES_ACTOR, action=AuditAction.SUBMIT, comment_id=comment.id, at=now,
-                reason=f"{decision.rule}: {decision.reason}", details={"decision": decision.action.value}))
-            # Community: reply notifications, mailed once the comment is approved.
-            if notifications.wants_notifications(submission.fields.get("notify")):
-                notifications.request_replies(session, comment)
+        accepted = runtime.database.check_then_write(
+            SUBMISSION_LOCK_KEY, lambda session: _decide(session, clean, candidate, idem, fingerprint, runtime.rules),
+            store, Accepted)
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
         with runtime.database.read() as session:
@@ -163,10 +157,12 @@ def submit(submission: Submission) -> Accepted:
         if earlier is None:
             raise
         return _replay(earlier, fingerprint)
-    log.info("comment %s on %s: %s by rule %s", comment.id, comment.thread, comment.status, decision.rule)
-    if comment.status is CommentStatus.APPROVED:
-        runtime.after_moderation()
-    return Accepted(comment, replayed=False)
+    if not accepted.replayed:
+        comment = accepted.comment
+        log.info("comment %s on %s: %s by rule %s", comment.id, comment.thread, comment.status, comment.rule)
+        if comment.status is CommentStatus.APPROVED:
+            runtime.after_moderation()
+    return accepted
 
 
 def _decide(session: Session, clean: CommentFields, candidate: Candidate, idem: str, fingerprint: str,

@@ -111,23 +111,37 @@ def _adjust(session: Session, item_id: int, delta: int) -> None:
     )
 
 
+def _lock_key(ip: str | None) -> int:
+    """The advisory lock of one address's votes: its limits are counted over its votes only."""
+    digest = hashlib.blake2b((ip or "").encode(), digest_size=8, person=b"cluetrain-vote").digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
 def cast_vote(database: Database, settings: FeedbackSettings, secret: str, item_id: int, token: str,
               ip: str | None) -> VoteResult:
     """Count this browser's vote (again voting changes nothing); raise VoteRefused when not possible."""
     voter = voter_hash(secret, token)
+
+    def check(session: Session) -> VoteResult | None:
+        """This browser's counted vote, or None when a new one may be counted."""
+        item = _votable(session, item_id)
+        mine = select(FeedbackVote.id).where(FeedbackVote.item_id == item_id, FeedbackVote.voter_hash == voter)
+        if session.scalar(mine) is not None:
+            return VoteResult(item_id, item.votes, True)
+        if item.merged_into_id is not None or item.status in settings.closed_statuses:
+            raise VotingClosed("This item takes no more votes.")
+        _check_limits(session, settings, item_id, ip)
+        return None
+
+    def count(session: Session, _: None) -> VoteResult:
+        session.add(FeedbackVote(item_id=item_id, voter_hash=voter, ip=ip))
+        session.flush()
+        _adjust(session, item_id, +1)
+        return VoteResult(item_id, _current(session, item_id), True)
+
     try:
-        with database.write() as session:
-            item = _votable(session, item_id)
-            mine = select(FeedbackVote.id).where(FeedbackVote.item_id == item_id, FeedbackVote.voter_hash == voter)
-            if session.scalar(mine) is not None:
-                return VoteResult(item_id, item.votes, True)
-            if item.merged_into_id is not None or item.status in settings.closed_statuses:
-                raise VotingClosed("This item takes no more votes.")
-            _check_limits(session, settings, item_id, ip)
-            session.add(FeedbackVote(item_id=item_id, voter_hash=voter, ip=ip))
-            session.flush()
-            _adjust(session, item_id, +1)
-            return VoteResult(item_id, _current(session, item_id), True)
+        # Votes from one address run one at a time on PostgreSQL too, so its limits see each other's votes.
+        return database.check_then_write(_lock_key(ip), check, count, VoteResult)
     except IntegrityError:
         # The same browser voted in a concurrent request that committed first (PostgreSQL).
         with database.read() as session:
