@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 
@@ -19,7 +20,7 @@ from comments_service.feedback_history import FeedbackHistory, take_feedback_sna
 from comments_service.feedback_models import FeedbackItem, FeedbackVote
 from comments_service.guard import Candidate
 from comments_service.models import Ban, BanKind, CommentStatus
-from tests.service.feedback_fixtures import feedback_json, published, token_headers
+from tests.service.feedback_fixtures import feedback_form, feedback_json, published, token_headers
 from tests.service.test_submission_precheck import sql_log  # noqa: F401  (a fixture, used by name)
 
 RACERS = 6
@@ -165,6 +166,19 @@ def test_a_refused_or_retried_item_never_takes_the_write_lock(client, sql_log): 
     reused = client.post("/api/feedback", json=feedback_json(body="Other words."), headers={"Idempotency-Key": "k1"})
     assert retry.status_code in (201, 202) and retry.get_json()["replayed"] is True
     assert duplicate.status_code == 409 and reused.status_code == 422
+    assert "BEGIN IMMEDIATE" not in sql_log and not [s for s in sql_log if s.startswith("INSERT")]
+
+
+def test_a_refused_form_comes_back_with_everything_typed_without_the_write_lock(client, sql_log):  # noqa: F811
+    assert client.post("/feedback", data=feedback_form()).status_code == 303
+    sql_log.clear()
+    response = client.post("/feedback", data=feedback_form(title="Export breaks again"))  # same text: a duplicate
+    assert response.status_code == 409
+    page = lxml.html.fromstring(response.data)
+    assert page.xpath('//input[@name="title"]/@value') == ["Export breaks again"]
+    assert page.xpath('//textarea[@name="body"]/text()')[0].strip() == "The CSV has one column too many."
+    assert page.xpath('//input[@name="tags"]/@value') == ["export, csv"]
+    assert page.xpath('//input[@name="author"]/@value') == ["Grace"]
     assert "BEGIN IMMEDIATE" not in sql_log and not [s for s in sql_log if s.startswith("INSERT")]
 
 
