@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cluetrain import content_format as cf
@@ -76,6 +76,11 @@ class FeedbackItem(Base):
     def thread_key(self) -> str:
         """The item's comment thread."""
         return cf.feedback_thread_key(self.id)
+
+
+
+# The feedback guard compares e-mails case-insensitively (migration 0009).
+Index("ix_feedback_items_email_lower", func.lower(FeedbackItem.email))
 
 
 class FeedbackStatusChange(Base):

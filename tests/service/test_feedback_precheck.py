@@ -218,3 +218,19 @@ def test_the_same_browser_voting_at_once_is_counted_once(make_app, database_url,
     assert stored(app, FeedbackVote) == 1
     with app.extensions["cluetrain"].database.read() as session:
         assert session.scalar(select(FeedbackItem.votes).where(FeedbackItem.id == item)) == 1
+
+
+def test_the_feedback_snapshot_finds_items_by_e_mail_through_the_lower_email_index(app):
+    import sqlite3
+
+    from sqlalchemy.dialects import sqlite
+
+    from comments_service import feedback_history
+
+    database = app.extensions["cluetrain"].database
+    sql = str(feedback_history._SNAPSHOT.compile(dialect=sqlite.dialect()))
+    with sqlite3.connect(database.url.database) as connection:
+        plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, ["x"] * sql.count("?"))]
+    assert plan and not [step for step in plan if step.startswith("SCAN") and step != "SCAN CONSTANT ROW"], plan
+    # Both e-mail checks (flood, known author); without migration 0009 they walked every approved item.
+    assert sum("feedback_items USING INDEX ix_feedback_items_email_lower" in step for step in plan) == 2, plan
