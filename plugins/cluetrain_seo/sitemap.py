@@ -58,6 +58,16 @@ class SitemapGenerator:
         # The last sitemap with the entries it was drawn from: a resident builder rewrites it after every
         # change, and most changes (votes, edits) leave every URL and lastmod as they were.
         self._last: tuple[tuple[tuple[str, str | None], ...], bytes] | None = None
+        # Each post's URL, by object: Pelican formats it anew on every read (~25 µs), and a resident
+        # builder keeps the same post objects between updates (any change to a post is a full build,
+        # which makes a new generator). The object is kept with its URL so that its id stays its own.
+        self._urls: dict[int, tuple[Any, str]] = {}
+
+    def _url(self, content: Any) -> str:
+        known = self._urls.get(id(content))
+        if known is None or known[0] is not content:
+            known = self._urls[id(content)] = (content, content.url)
+        return known[1]
 
     def _paginated(self, template: str, save_as: str, url: str, articles: list[Any],
                    newest: Any = _newest) -> Iterator[tuple[str, Any]]:
@@ -78,7 +88,7 @@ class SitemapGenerator:
                 yield from self._article_entries(generator)
             elif isinstance(generator, PagesGenerator):
                 for page in generator.pages:
-                    yield page.url, lastmod(page)
+                    yield self._url(page), lastmod(page)
             elif hasattr(generator, "sitemap_entries"):
                 yield from generator.sitemap_entries()
 
@@ -93,7 +103,7 @@ class SitemapGenerator:
             return max((d for d in found if d is not None), default=None)
 
         for article in articles:
-            yield article.url, mods[id(article)]
+            yield self._url(article), mods[id(article)]
         everything = newest(articles)
         yield from self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles, newest)
         for listing in ("archives", "tags", "categories", "authors"):
