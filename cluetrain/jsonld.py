@@ -8,8 +8,9 @@ from typing import Any
 
 from markupsafe import Markup
 
-# Characters that could end a <script> element or start markup, as JSON escapes.
-_SCRIPT_SAFE = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# Characters that could end a <script> element or start markup, as JSON escapes. Chained str.replace, not
+# str.translate: translate with multi-character replacements takes a slow path (~30x slower on a post's JSON).
+_SCRIPT_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
 def iso(value: datetime | None) -> str | None:
@@ -44,4 +45,7 @@ def comment(node: Any, page_url: str) -> dict[str, Any]:
 
 def script_safe(data: dict[str, Any]) -> Markup:
     """JSON that cannot break out of its ``<script type="application/ld+json">``."""
-    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_SCRIPT_SAFE))
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    for character, escape in _SCRIPT_SAFE:
+        text = text.replace(character, escape)
+    return Markup(text)
