@@ -19,6 +19,7 @@ from cluetrain.search.documents import SearchDocument
 from cluetrain.search.query import SearchRequest, SearchResults, SearchUnavailable
 from cluetrain.search.schema import INDEX_NAME, build_schema, to_fields
 from cluetrain.search.searching import SearcherPool, run_query
+from cluetrain.search.segment_writer import open_writer
 
 # A second build waits this long for the first to commit before giving up.
 WRITE_LOCK_TIMEOUT = 60.0
@@ -122,7 +123,7 @@ class SearchIndex:
         """
         index = self._open_for_writing()
         try:
-            writer = index.writer(timeout=WRITE_LOCK_TIMEOUT, limitmb=WRITER_MEMORY_MB)
+            writer = open_writer(index, timeout=WRITE_LOCK_TIMEOUT, limitmb=WRITER_MEMORY_MB)
         except LockError as exc:
             raise SearchIndexLocked(f"{self.path}: another build is writing the search index") from exc
         try:
