@@ -1,12 +1,27 @@
-"""Atom feeds whose bytes depend only on their entries, so a build is reproducible (and checkable)."""
+"""Atom feeds whose bytes depend only on their entries, so a build is reproducible (and checkable).
+
+A full build keeps each feed's bytes in CACHE_PATH under a hash of everything the feed is
+written from (:class:`FeedCache`), so an unchanged feed is not serialised again.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import pickle
+from collections.abc import Mapping
 from datetime import datetime, timezone
+from functools import cache
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from feedgenerator import Atom1Feed
 
+from cluetrain.content_format import atomic_write
+from cluetrain.output_files import SELECTION_CONTEXT_KEY
+
+log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
@@ -20,3 +35,63 @@ class ReproducibleAtom(Atom1Feed):
     def latest_post_date(self) -> datetime:
         dates = [item["pubdate"] for item in self.items if item.get("pubdate")]
         return max(dates, default=self.fallback_date)
+
+
+@cache
+def feed_writer_version() -> str:
+    """Changes whenever a feed's bytes could: this module's source and feedgenerator's version."""
+    return f"{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}/{metadata.version('feedgenerator')}"
+
+
+def full_build_cache_dir(context: Mapping[str, Any], settings: Mapping[str, Any], setting: str) -> Path | None:
+    """CACHE_PATH when ``setting`` (LOAD_CONTENT_CACHE or CACHE_CONTENT) is on and this is a full build."""
+    # Incremental updates write a few feeds: only full builds read and prune a feed cache.
+    if context.get(SELECTION_CONTEXT_KEY) is not None or not settings.get(setting):
+        return None
+    return Path(settings["CACHE_PATH"])
+
+
+class FeedCache:
+    """Feed bytes by a hash of the feed's fields and its entries' (repr: datetimes keep their zone)."""
+
+    def __init__(self, file_name: str, entries: dict[str, bytes] | None = None) -> None:
+        self.file_name = file_name
+        self._entries = entries or {}
+        self._used: dict[str, bytes] = {}
+        self.written = 0
+
+    @classmethod
+    def load(cls, cache_dir: Path | None, file_name: str) -> FeedCache:
+        """The feeds saved in ``cache_dir``/``file_name`` by this version of the writer; none otherwise."""
+        if cache_dir is None:
+            return cls(file_name)
+        try:
+            with open(cache_dir / file_name, "rb") as handle:
+                version, entries = pickle.load(handle)
+        except FileNotFoundError:
+            return cls(file_name)
+        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
+            log.warning("ignoring an unreadable feed cache %s: %s", file_name, exc)
+            return cls(file_name)
+        return cls(file_name, entries if version == feed_writer_version() and isinstance(entries, dict) else None)
+
+    def feed(self, head: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
+        """The bytes of ``ReproducibleAtom(description="", **head)`` with ``add_item(**item)`` each, cached or new."""
+        key = hashlib.blake2b(repr((sorted(head.items()), [sorted(i.items()) for i in items])).encode("utf-8"),
+                              digest_size=20).hexdigest()
+        data = self._entries.get(key)
+        if data is None:
+            feed = ReproducibleAtom(description="", **head)
+            for item in items:
+                feed.add_item(**item)
+            data = feed.writeString("utf-8").encode("utf-8")
+            self.written += 1
+        self._used[key] = data
+        return data
+
+    def save(self, cache_dir: Path) -> None:
+        """Keep the feeds of this build only, if anything changed."""
+        if self.written or len(self._used) != len(self._entries):
+            # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
+            atomic_write(cache_dir / self.file_name, pickle.dumps((feed_writer_version(), self._used), protocol=5),
+                         durable=False)

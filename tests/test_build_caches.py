@@ -126,12 +126,18 @@ def test_a_cached_build_writes_what_a_fresh_one_does_without_drawing_or_renderin
     first = _outputs(site)
     assert list((site.root / "cache" / CACHE_FOLDER).glob("*.svg"))
     assert (site.root / "cache" / "cluetrain_feedback_html.pickle").is_file()
+    assert (site.root / "cache" / "cluetrain_feedback_feeds.pickle").is_file()
 
-    # The plugins as Pelican loaded them: a cached build must neither draw nor render feedback Markdown.
+    # The plugins as Pelican loaded them: a cached build must neither draw, render feedback Markdown nor
+    # serialise a feed (comment or feedback feeds).
     charts, markup = sys.modules["cluetrain_community.charts"], sys.modules["cluetrain.markup"]
     monkeypatch.setattr(charts, "draw_svg", lambda chart: pytest.fail(f"drew {chart.slug}"))
     monkeypatch.setattr(markup, "render_markdown", lambda source: pytest.fail(f"rendered {source!r}"))
-    for path in site.output.rglob("*.svg"):
+    atom = sys.modules["cluetrain.atom"]
+    monkeypatch.setattr(atom.ReproducibleAtom, "writeString", lambda self, encoding: pytest.fail("wrote a feed"))
+    feeds = [path for path in site.output.rglob("*.xml") if b"<feed " in path.read_bytes()[:300]]
+    assert len(feeds) > 3
+    for path in [*site.output.rglob("*.svg"), *feeds]:
         path.unlink()
     site.build()
     assert _outputs(site) == first
@@ -163,21 +169,21 @@ def test_a_feedback_row_is_rendered_once_per_state_of_its_item():
 
 
 def test_a_cached_comment_feed_is_the_feed_written_afresh(tmp_path):
-    from plugins.cluetrain_comments.generators import FeedCache
+    from cluetrain.atom import FeedCache
 
     head = {"title": "Comments", "link": "https://a.example/p/", "feed_url": "https://a.example/f.xml",
             "language": "en", "fallback_date": datetime(2026, 1, 1, tzinfo=UTC)}
     items = [{"title": "Ada on “P”", "link": "https://a.example/p/#c1", "description": "Hi", "content": "<p>Hi</p>",
               "author_name": "Ada", "pubdate": datetime(2026, 1, 2, tzinfo=UTC), "unique_id": "https://a.example/p/#c1"}]
-    fresh = FeedCache()
+    fresh = FeedCache("feeds.pickle")
     data = fresh.feed(head, items)
     fresh.save(tmp_path)
-    cached = FeedCache.load(tmp_path)
+    cached = FeedCache.load(tmp_path, "feeds.pickle")
     assert cached.feed(head, items) == data and cached.written == 0
     changed = [{**items[0], "content": "<p>Hello</p>"}]
     assert b"Hello" in cached.feed(head, changed) and cached.written == 1
-    (tmp_path / "cluetrain_comment_feeds.pickle").write_bytes(b"garbage")
-    assert FeedCache.load(tmp_path).feed(head, items) == data
+    (tmp_path / "feeds.pickle").write_bytes(b"garbage")
+    assert FeedCache.load(tmp_path, "feeds.pickle").feed(head, items) == data
 
 
 @pytest.mark.parametrize("documents", [

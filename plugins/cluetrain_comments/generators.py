@@ -1,85 +1,27 @@
 """Generators that write what the comments plugin produces: Atom feeds and threads.json.
 
-A full build keeps each feed's bytes in CACHE_PATH under a hash of everything the feed is
-written from, so an unchanged thread's feed is not serialised again (one feed per thread).
+A full build keeps each feed's bytes in CACHE_PATH (cluetrain.atom.FeedCache), so an unchanged
+thread's feed is not serialised again (one feed per thread).
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import logging
 import os
-import pickle
 from datetime import datetime
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
-from cluetrain import atom
-from cluetrain.atom import EPOCH, ReproducibleAtom
-from cluetrain.content_format import atomic_write
-from cluetrain.output_files import SELECTION_CONTEXT_KEY, replace_file, wanted
+from cluetrain.atom import EPOCH, FeedCache, full_build_cache_dir
+from cluetrain.output_files import replace_file, wanted
 
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
 FEED_CACHE_FILE = "cluetrain_comment_feeds.pickle"
-
-
-@cache
-def feed_writer_version() -> str:
-    """Changes whenever a feed's bytes could: this module's and cluetrain.atom's source, feedgenerator's version."""
-    sources = hashlib.sha256(Path(__file__).read_bytes() + Path(atom.__file__).read_bytes()).hexdigest()[:16]
-    return f"{sources}/{metadata.version('feedgenerator')}"
-
-
-class FeedCache:
-    """Feed bytes by a hash of the feed's fields and its entries' (repr: datetimes keep their zone)."""
-
-    def __init__(self, entries: dict[str, bytes] | None = None) -> None:
-        self._entries = entries or {}
-        self._used: dict[str, bytes] = {}
-        self.written = 0
-
-    @classmethod
-    def load(cls, cache_dir: Path | None) -> FeedCache:
-        """The feeds saved in ``cache_dir`` by this version of the writer; none otherwise."""
-        if cache_dir is None:
-            return cls()
-        try:
-            with open(cache_dir / FEED_CACHE_FILE, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except FileNotFoundError:
-            return cls()
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring an unreadable comment feed cache: %s", exc)
-            return cls()
-        return cls(entries if version == feed_writer_version() and isinstance(entries, dict) else None)
-
-    def feed(self, head: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
-        """The feed's bytes, from the cache or written now."""
-        key = hashlib.blake2b(repr((sorted(head.items()), [sorted(i.items()) for i in items])).encode("utf-8"),
-                              digest_size=20).hexdigest()
-        data = self._entries.get(key)
-        if data is None:
-            feed = ReproducibleAtom(description="", **head)
-            for item in items:
-                feed.add_item(**item)
-            data = feed.writeString("utf-8").encode("utf-8")
-            self.written += 1
-        self._used[key] = data
-        return data
-
-    def save(self, cache_dir: Path) -> None:
-        """Keep the feeds of this build only, if anything changed."""
-        if self.written or len(self._used) != len(self._entries):
-            # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
-            atomic_write(cache_dir / FEED_CACHE_FILE, pickle.dumps((feed_writer_version(), self._used), protocol=5),
-                         durable=False)
 
 
 class _OutputGenerator:
@@ -116,15 +58,9 @@ class CommentFeedsGenerator(_OutputGenerator):
         return {"title": f"{node.author} on “{content.title}”", "link": link, "description": node.text[:300],
                 "content": str(node.html), "author_name": node.author, "pubdate": node.date, "unique_id": link}
 
-    def _cache_dir(self, setting: str) -> Path | None:
-        # Incremental updates write a few feeds: only full builds read and prune the cache.
-        if self.context.get(SELECTION_CONTEXT_KEY) is not None or not self.settings.get(setting):
-            return None
-        return Path(self.settings["CACHE_PATH"])
-
     def generate_output(self, writer: Any) -> None:
         """Write the feeds; entries newest first."""
-        feeds = FeedCache.load(self._cache_dir("LOAD_CONTENT_CACHE"))
+        feeds = FeedCache.load(full_build_cache_dir(self.context, self.settings, "LOAD_CONTENT_CACHE"), FEED_CACHE_FILE)
         sitename = self.settings.get("SITENAME", "")
         all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
         if all_path and wanted(self.context, all_path):
@@ -136,7 +72,7 @@ class CommentFeedsGenerator(_OutputGenerator):
                               content.thread.feed_url, getattr(content, "date", EPOCH))
             nodes = sorted(content.thread.walk(), key=lambda n: (n.date, n.id), reverse=True)
             self.write(content.thread.feed_url, feeds.feed(head, [self._item(content, node) for node in nodes]))
-        save_to = self._cache_dir("CACHE_CONTENT")
+        save_to = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
         if save_to is not None:
             feeds.save(save_to)
 

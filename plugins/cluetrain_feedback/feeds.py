@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from cluetrain.atom import EPOCH, ReproducibleAtom
+from cluetrain.atom import EPOCH, FeedCache
 
 from .items import ANSWER_ANCHOR, HISTORY_ANCHOR, FeedbackEntry
 
@@ -75,14 +75,13 @@ def signature(events: Iterable[FeedEvent]) -> tuple[tuple[object, ...], ...]:
 
 
 def write_feed(events: Iterable[FeedEvent], *, title: str, link: str, feed_url: str, siteurl: str,
-               language: str | None, limit: int | None = None) -> bytes:
-    """An Atom document of ``events``, newest first, at most ``limit`` of them."""
-    ordered = newest(events, limit)
-    feed = ReproducibleAtom(title=title, link=link, description="", feed_url=feed_url, language=language,
-                            fallback_date=EPOCH)
-    for event in ordered:
+               language: str | None, cache: FeedCache, limit: int | None = None) -> bytes:
+    """An Atom document of ``events``, newest first, at most ``limit`` of them (from ``cache`` if unchanged)."""
+    head = {"title": title, "link": link, "feed_url": feed_url, "language": language, "fallback_date": EPOCH}
+    items = []
+    for event in newest(events, limit):
         url = f"{siteurl}/{event.entry.url}" + (f"#{event.anchor}" if event.anchor else "")
-        feed.add_item(title=event.title, link=url, description=event.text[:300], content=event.html,
-                      author_name=event.author, pubdate=event.date, unique_id=url,
-                      categories=[tag.name for tag in event.entry.tags])
-    return feed.writeString("utf-8").encode("utf-8")
+        items.append({"title": event.title, "link": url, "description": event.text[:300], "content": event.html,
+                      "author_name": event.author, "pubdate": event.date, "unique_id": url,
+                      "categories": [tag.name for tag in event.entry.tags]})
+    return cache.feed(head, items)

@@ -14,6 +14,7 @@ from typing import Any
 from pelican import signals
 from pelican.generators import Generator
 
+from cluetrain.atom import FeedCache, full_build_cache_dir
 from cluetrain.content_format import FeedbackItem, FeedbackKind, load_feedback, tag_slug
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, replace_file, wanted
 from cluetrain.search import SearchDocument
@@ -35,6 +36,7 @@ from .search_documents import search_document
 from .statuses import FeedbackStatus, StatusScheme
 
 TITLES_VERSION = 1
+FEED_CACHE_FILE = "cluetrain_feedback_feeds.pickle"
 ENTRIES_CONTEXT_KEY = "feedback_entries"
 
 
@@ -221,7 +223,9 @@ class FeedbackGenerator(Generator):
     def _write_feeds(self) -> None:
         s = self.settings
         siteurl, sitename = s.get("SITEURL", ""), s.get("SITENAME", "")
-        common = {"siteurl": siteurl, "language": s.get("DEFAULT_LANG")}
+        # One feed per item: a full build serialises again only the feeds whose entries changed.
+        cache = FeedCache.load(full_build_cache_dir(self.context, s, "LOAD_CONTENT_CACHE"), FEED_CACHE_FILE)
+        common = {"siteurl": siteurl, "language": s.get("DEFAULT_LANG"), "cache": cache}
         hub_link = f"{siteurl}/{HUB_URL}"
         titles = {self.hub.feed_new: f"New feedback — {sitename}",
                   self.hub.feed_status: f"Feedback status changes — {sitename}"}
@@ -235,6 +239,9 @@ class FeedbackGenerator(Generator):
                 self._write(entry.feed_url, feeds.write_feed(
                     self.item_feed_events(entry), title=f"“{entry.title}” — {sitename} feedback",
                     link=f"{siteurl}/{entry.url}", feed_url=f"{siteurl}/{entry.feed_url}", **common))
+        save_to = full_build_cache_dir(self.context, s, "CACHE_CONTENT")
+        if save_to is not None:
+            cache.save(save_to)
 
     def title_items(self) -> list[dict[str, Any]]:
         """What titles.json lists: every visible item's title, URL, kind, status and counts."""
