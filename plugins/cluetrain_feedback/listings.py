@@ -100,9 +100,14 @@ def build_listings(entries: Sequence[FeedbackEntry], scheme: StatusScheme,
         members = [entry for entry in visible if entry.kind is kind]
         listings.append(Listing(f"{HUB_URL}kind/{kind.value}/", KIND_HEADINGS[kind],
                                 f"Every {kind.value}, most votes first.", Section.KIND, _sorted(members, most_votes)))
+    # Items grouped by tag in one pass, not every tag tested against every item (tags × items).
+    by_tag: dict[FeedbackTag, list[FeedbackEntry]] = {}
+    for entry in visible:
+        for tag in dict.fromkeys(entry.tags):  # an item listed once per tag, as ``tag in entry.tags`` did
+            by_tag.setdefault(tag, []).append(entry)
     for tag in sorted(tags.values(), key=lambda t: t.slug):
-        members = [entry for entry in visible if tag in entry.tags]
-        listings.append(Listing(tag.url, f"Tagged “{tag.name}”", "", Section.TAG, _sorted(members, most_votes)))
+        listings.append(Listing(tag.url, f"Tagged “{tag.name}”", "", Section.TAG,
+                                _sorted(by_tag.get(tag, []), most_votes)))
     return listings
 
 
