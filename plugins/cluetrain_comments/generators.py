@@ -31,6 +31,16 @@ class _OutputGenerator:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
+        # URLs by object: Pelican formats a URL anew on every read (~25 µs), threads.json reads every
+        # thread's, and a resident builder rewrites it after each comment with the same objects.
+        self._urls: dict[int, tuple[Any, str]] = {}
+
+    def content_url(self, content: Any) -> str:
+        """``content.url``, read once per content object (the object is kept, so its id stays its own)."""
+        known = self._urls.get(id(content))
+        if known is None or known[0] is not content:
+            known = self._urls[id(content)] = (content, content.url)
+        return known[1]
 
     def threads(self) -> dict[str, tuple[Any, str]]:
         from . import THREADS_CONTEXT_KEY
@@ -54,7 +64,7 @@ class CommentFeedsGenerator(_OutputGenerator):
                 "language": self.settings.get("DEFAULT_LANG"), "fallback_date": fallback}
 
     def _item(self, content: Any, node: Any) -> dict[str, Any]:
-        link = f"{self.absolute_url(content.url)}#{node.anchor}"
+        link = f"{self.absolute_url(self.content_url(content))}#{node.anchor}"
         return {"title": f"{node.author} on “{content.title}”", "link": link, "description": node.text[:300],
                 "content": str(node.html), "author_name": node.author, "pubdate": node.date, "unique_id": link}
 
@@ -68,8 +78,9 @@ class CommentFeedsGenerator(_OutputGenerator):
         for _key, (content, _kind) in sorted(self.threads().items()):
             if not content.thread.feed_url or not wanted(self.context, content.thread.feed_url):
                 continue
-            head = self._head(f"Comments on “{content.title}” — {sitename}", self.absolute_url(content.url),
-                              content.thread.feed_url, getattr(content, "date", EPOCH))
+            head = self._head(f"Comments on “{content.title}” — {sitename}",
+                              self.absolute_url(self.content_url(content)), content.thread.feed_url,
+                              getattr(content, "date", EPOCH))
             nodes = sorted(content.thread.walk(), key=lambda n: (n.date, n.id), reverse=True)
             self.write(content.thread.feed_url, feeds.feed(head, [self._item(content, node) for node in nodes]))
         save_to = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
@@ -101,7 +112,7 @@ class ThreadManifestGenerator(_OutputGenerator):
                 {
                     "key": key,
                     "title": content.title,
-                    "url": self.absolute_url(content.url),
+                    "url": self.absolute_url(self.content_url(content)),
                     "kind": kind,
                     "status": "open" if content.thread.open else "closed",
                     "comments": content.thread.count,
