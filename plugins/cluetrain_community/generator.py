@@ -63,6 +63,7 @@ class CommunityGenerator(Generator):
         self.points = check_points(self.settings["COMMUNITY_CONTRIBUTOR_POINTS"])
         self.levels = check_levels(self.settings["COMMUNITY_CONTRIBUTOR_LEVELS"])
         self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
+        self._last_inputs: dict[str, Any] | None = None  # the previous update's "after", this one's "before"
 
     # Threads are attached after every generator read its content, so compute at write time.
     @cached_property
@@ -129,10 +130,11 @@ class CommunityGenerator(Generator):
 
     def after_content_changed(self) -> list[str]:
         """Hook for the resident builder after comments or feedback items changed: the outputs whose data changed."""
-        before, levels_before = self._inputs(), self.levels_by_key
+        before = self._last_inputs if self._last_inputs is not None else self._inputs()
+        levels_before = self.levels_by_key
         for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)
-        after = self._inputs()
+        after = self._last_inputs = self._inputs()
         if any(self.levels_by_key.get(key) != level for key, level in levels_before.items()):
             # Someone's badge changed on every thread they wrote in: the resident builder only lets a
             # plugin rewrite its own outputs, so ask for the full build (rare: a level is crossed).
