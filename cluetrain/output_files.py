@@ -49,3 +49,21 @@ def replace_file(path: Path, data: bytes) -> bool:
     build writes thousands of files.
     """
     return atomic_write(path, data, durable=False)
+
+
+class ContentUrls:
+    """``content.url`` read once per content object, for generators that list every post at every update.
+
+    Pelican formats a URL anew on every read (~25 µs), and a resident builder keeps the same
+    content objects between updates (a changed post is a full build, with new generators).
+    The object is kept beside its URL so that its id cannot be reused by another object.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, content: Any) -> str:
+        known = self._known.get(id(content))
+        if known is None or known[0] is not content:
+            known = self._known[id(content)] = (content, content.url)
+        return known[1]

@@ -17,7 +17,7 @@ from typing import Any
 from pelican import signals
 
 from cluetrain.atom import EPOCH, FeedCache, full_build_cache_dir
-from cluetrain.output_files import replace_file, wanted
+from cluetrain.output_files import ContentUrls, replace_file, wanted
 
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
@@ -31,16 +31,8 @@ class _OutputGenerator:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
-        # URLs by object: Pelican formats a URL anew on every read (~25 µs), threads.json reads every
-        # thread's, and a resident builder rewrites it after each comment with the same objects.
-        self._urls: dict[int, tuple[Any, str]] = {}
-
-    def content_url(self, content: Any) -> str:
-        """``content.url``, read once per content object (the object is kept, so its id stays its own)."""
-        known = self._urls.get(id(content))
-        if known is None or known[0] is not content:
-            known = self._urls[id(content)] = (content, content.url)
-        return known[1]
+        # threads.json reads every thread's URL, and a resident builder rewrites it after each comment.
+        self.content_url = ContentUrls()
 
     def threads(self) -> dict[str, tuple[Any, str]]:
         from . import THREADS_CONTEXT_KEY

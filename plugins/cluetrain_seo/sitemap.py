@@ -13,7 +13,7 @@ from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
 from pelican.paginator import Paginator
 
-from cluetrain.output_files import replace_file, wanted
+from cluetrain.output_files import ContentUrls, replace_file, wanted
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 GENERATORS_CONTEXT_KEY = "cluetrain_generators"
@@ -58,16 +58,7 @@ class SitemapGenerator:
         # The last sitemap with the entries it was drawn from: a resident builder rewrites it after every
         # change, and most changes (votes, edits) leave every URL and lastmod as they were.
         self._last: tuple[tuple[tuple[str, str | None], ...], bytes] | None = None
-        # Each post's URL, by object: Pelican formats it anew on every read (~25 µs), and a resident
-        # builder keeps the same post objects between updates (any change to a post is a full build,
-        # which makes a new generator). The object is kept with its URL so that its id stays its own.
-        self._urls: dict[int, tuple[Any, str]] = {}
-
-    def _url(self, content: Any) -> str:
-        known = self._urls.get(id(content))
-        if known is None or known[0] is not content:
-            known = self._urls[id(content)] = (content, content.url)
-        return known[1]
+        self._url = ContentUrls()  # the sitemap lists every post at every update of a resident builder
 
     def _paginated(self, template: str, save_as: str, url: str, articles: list[Any],
                    newest: Any = _newest) -> Iterator[tuple[str, Any]]:
