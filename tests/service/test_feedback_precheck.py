@@ -15,13 +15,13 @@ import lxml.html
 import pytest
 from sqlalchemy import func, select
 
-from comments_service import feedback_intake, votes
+from comments_service import feedback_history, feedback_intake, votes
 from comments_service.feedback_history import FeedbackHistory, take_feedback_snapshot
 from comments_service.feedback_models import FeedbackItem, FeedbackVote
 from comments_service.guard import Candidate
 from comments_service.models import Ban, BanKind, CommentStatus
 from tests.service.feedback_fixtures import feedback_form, feedback_json, published, token_headers
-from tests.service.test_submission_precheck import sql_log  # noqa: F401  (a fixture, used by name)
+from tests.service.test_submission_precheck import query_plan, sql_log  # noqa: F401  (sql_log: a fixture)
 
 RACERS = 6
 FLOOD_RULES = "[limits]\nflood_seconds = 60\nrate_limit_count = 0\n[spam]\nmin_fill_seconds = 0\n"
@@ -221,16 +221,6 @@ def test_the_same_browser_voting_at_once_is_counted_once(make_app, database_url,
 
 
 def test_the_feedback_snapshot_finds_items_by_e_mail_through_the_lower_email_index(app):
-    import sqlite3
-
-    from sqlalchemy.dialects import sqlite
-
-    from comments_service import feedback_history
-
-    database = app.extensions["cluetrain"].database
-    sql = str(feedback_history._SNAPSHOT.compile(dialect=sqlite.dialect()))
-    with sqlite3.connect(database.url.database) as connection:
-        plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, ["x"] * sql.count("?"))]
-    assert plan and not [step for step in plan if step.startswith("SCAN") and step != "SCAN CONSTANT ROW"], plan
+    plan = query_plan(app, feedback_history._SNAPSHOT)  # and no step scans a table
     # Both e-mail checks (flood, known author); without migration 0009 they walked every approved item.
     assert sum("feedback_items USING INDEX ix_feedback_items_email_lower" in step for step in plan) == 2, plan

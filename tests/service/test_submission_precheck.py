@@ -149,12 +149,17 @@ def test_the_one_statement_snapshot_answers_as_the_per_rule_queries_do(make_app,
                 assert abs(ours - theirs) < 5, c  # the two reads happen a moment apart
 
 
-def test_the_snapshot_reads_comments_through_indexes_only(app):
-    database = app.extensions["cluetrain"].database
-    sql = str(history._SNAPSHOT.compile(dialect=sqlite.dialect()))
-    with sqlite3.connect(database.url.database) as connection:
+def query_plan(app: Any, statement: Any) -> list[str]:
+    """SQLite's plan steps for ``statement`` on the app's database (a fresh connection: the current schema)."""
+    sql = str(statement.compile(dialect=sqlite.dialect()))
+    with sqlite3.connect(app.extensions["cluetrain"].database.url.database) as connection:
         plan = [row[3] for row in connection.execute("EXPLAIN QUERY PLAN " + sql, ["x"] * sql.count("?"))]
     assert plan and not [step for step in plan if step.startswith("SCAN") and step != "SCAN CONSTANT ROW"], plan
+    return plan
+
+
+def test_the_snapshot_reads_comments_through_indexes_only(app):
+    query_plan(app, history._SNAPSHOT)
 
 
 def test_the_cached_manifest_notices_a_new_thread_even_in_the_same_clock_tick(tmp_path: Path):
