@@ -30,6 +30,8 @@ def test_a_post_edit_falls_back_to_a_full_build(site):
     path = site.post("p1", title="After")
     report = resident_site.update([path])
     assert report.mode is UpdateMode.FULL and "p1.md" in report.reason
+    # What the builder logs and `cluetrain serve` prints: the build's time, and nothing removed.
+    assert report.seconds > 0 and report.first_page_seconds == report.seconds and report.removed == []
     assert "After" in site.read("posts/p1/index.html")
     # The resident state is the new build's: a comment after it is incremental and correct.
     site.comment("p1", "c1")

@@ -109,7 +109,7 @@ class ResidentSite:
         hub = self.pelican.feedback
         self._hub_state = (self.pelican, HubState.of(hub, full=True)) if hub is not None else None
         elapsed = time.perf_counter() - started
-        return UpdateReport(UpdateMode.FULL, reason, stats.written, elapsed, elapsed)
+        return UpdateReport(UpdateMode.FULL, reason, written=stats.written, first_page_seconds=elapsed, seconds=elapsed)
 
     def update(self, changed: Sequence[Path]) -> UpdateReport:
         """Bring output/ up to date after ``changed`` content files changed (incrementally when possible)."""
