@@ -8,6 +8,7 @@ import textwrap
 from datetime import UTC, datetime
 
 import pytest
+from jinja2 import Environment
 
 from cluetrain.markup import MarkdownCache, plain_text, render_markdown
 from plugins.cluetrain_community.charts import CACHE_FOLDER, Chart, ChartCache, cache_key, draw_svg
@@ -156,16 +157,21 @@ def test_a_feedback_row_is_rendered_once_per_state_of_its_item():
 
     tag = object()
     item = SimpleNamespace(item="one", thread=object(), merged_into=None, status="new", answer=None, tags=[tag])
-    context = {"SITEURL": "https://a.example", "feedback_hub": object()}
+    environment = Environment()
+    variables = {"SITEURL": "https://a.example", "feedback_hub": object()}
+    context = environment.from_string("").new_context(variables)
     assert feedback_card(context, item, row) == feedback_card(context, item, row) == "<li>one</li>"
     assert len(calls) == 1
     item.thread = object()  # the comments plugin attaches a new thread when a comment changes
     feedback_card(context, item, row)
     item.tags = [tag, object()]
     feedback_card(context, item, row)
-    feedback_card({**context, "SITEURL": "https://b.example"}, item, row)
+    feedback_card(environment.from_string("").new_context({**variables, "SITEURL": "https://b.example"}), item, row)
     feedback_card(context, item, row, compact=True)
     assert len(calls) == 5
+    # Another environment (another generator, build or theme) draws its own rows.
+    feedback_card(Environment().from_string("").new_context(variables), item, row, compact=True)
+    assert len(calls) == 6
 
 
 def test_a_cached_comment_feed_is_the_feed_written_afresh(tmp_path):
@@ -209,10 +215,14 @@ def test_an_identicon_is_drawn_once_per_avatar():
         calls.append(avatar)
         return f"<svg>{avatar.hue}</svg>"
 
+    environment = Environment()
     first, same, other = Avatar.from_key("k1"), Avatar.from_key("k1"), Avatar.from_key("k2")
-    assert identicon_once(first, macro) == identicon_once(same, macro) == f"<svg>{first.hue}</svg>"
-    identicon_once(other, macro)
+    assert (identicon_once(environment, first, macro) == identicon_once(environment, same, macro)
+            == f"<svg>{first.hue}</svg>")
+    identicon_once(environment, other, macro)
     assert calls == [first, other]
+    # Another environment (another theme or site in the same process) draws with its own macro.
+    assert identicon_once(Environment(), first, lambda avatar: "<svg>theirs</svg>") == "<svg>theirs</svg>"
 
 
 def test_a_cached_build_parses_no_post_again(tmp_path, monkeypatch):

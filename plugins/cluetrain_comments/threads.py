@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment, pass_environment
 from markupsafe import Markup
 from pelican import signals
 
@@ -41,21 +42,26 @@ class Avatar:
         return cls(hue=int.from_bytes(digest[:2], "big") % 360, cells=tuple(sorted(cells)))
 
 
-# Avatar → its identicon as the theme's macro drew it (an Avatar is a value: equal avatars, equal SVG).
-_identicons: dict[Avatar, Markup] = {}
+# Avatar → its identicon as the theme's macro drew it (an Avatar is a value: equal avatars, equal SVG), kept on
+# the Jinja environment, which each generator of each build makes anew: never shared by two themes or sites.
+IDENTICONS_ATTRIBUTE = "cluetrain_identicons"
 
 
-def identicon_once(avatar: Avatar, macro: Any) -> Markup:
-    """Jinja filter: ``macro(avatar)`` drawn once per avatar and build (people comment more than once)."""
-    found = _identicons.get(avatar)
+@pass_environment
+def identicon_once(environment: Environment, avatar: Avatar, macro: Any) -> Markup:
+    """Jinja filter: ``macro(avatar)`` drawn once per avatar and generator (people comment more than once)."""
+    drawn: dict[Avatar, Markup] | None = getattr(environment, IDENTICONS_ATTRIBUTE, None)
+    if drawn is None:
+        drawn = {}
+        setattr(environment, IDENTICONS_ATTRIBUTE, drawn)
+    found = drawn.get(avatar)
     if found is None:
-        found = _identicons[avatar] = Markup(macro(avatar))
+        found = drawn[avatar] = Markup(macro(avatar))
     return found
 
 
 def offer_identicon_filter(pelican: Any) -> None:
-    """At ``initialized``: forget drawings of the last build (its theme may have changed), offer the filter."""
-    _identicons.clear()
+    """At ``initialized``: offer the filter to the templates."""
     pelican.settings.setdefault("JINJA_FILTERS", {})["identicon_once"] = identicon_once
 
 

@@ -18,8 +18,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pelican import signals
-
 from cluetrain.content_format import atomic_write
 
 log = logging.getLogger(__name__)
@@ -158,24 +156,14 @@ def _read_checked(path: Path) -> bytes | None:
     return data
 
 
-# The cache of the build being set up; charts are value objects, so a cache shared by two sites
-# in one process is still right (equal data, equal SVG), just less useful.
-_current: ChartCache | None = None
-
-
-def use_cache_of(pelican: Any) -> None:
-    """At ``initialized``: cache charts in the site's CACHE_PATH, following its content cache settings."""
-    global _current
-    settings = pelican.settings
+def chart_cache_for(settings: dict[str, Any]) -> ChartCache | None:
+    """The site's chart cache in CACHE_PATH, following its content cache settings (None without one)."""
     read, write = bool(settings.get("LOAD_CONTENT_CACHE")), bool(settings.get("CACHE_CONTENT"))
     cache_path = settings.get("CACHE_PATH")
-    _current = ChartCache(Path(cache_path) / CACHE_FOLDER, read=read, write=write) if cache_path and (
+    return ChartCache(Path(cache_path) / CACHE_FOLDER, read=read, write=write) if cache_path and (
         read or write) else None
 
 
-def render_svg(chart: Chart) -> bytes:
-    """The chart's SVG, through the current build's cache when it has one (bytes equal to ``draw_svg``'s)."""
-    return _current.svg(chart) if _current is not None else draw_svg(chart)
-
-
-signals.initialized.connect(use_cache_of)
+def render_svg(chart: Chart, cache: ChartCache | None) -> bytes:
+    """The chart's SVG, through ``cache`` when there is one (bytes equal to ``draw_svg``'s)."""
+    return cache.svg(chart) if cache is not None else draw_svg(chart)

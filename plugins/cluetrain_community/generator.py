@@ -19,7 +19,7 @@ from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_f
 
 from .activity import Headline, MonthActivity, headline, monthly_activity
 from .authors import AuthorActivity, author_activity
-from .charts import Chart, render_svg
+from .charts import Chart, chart_cache_for, render_svg
 from .contributors import Level, LevelBadges, Standing, check_levels, check_points, rank
 from .stats_charts import author_chart, community_charts
 
@@ -64,6 +64,7 @@ class CommunityGenerator(Generator):
         self.levels = check_levels(self.settings["COMMUNITY_CONTRIBUTOR_LEVELS"])
         self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
         self._last_inputs: dict[str, Any] | None = None  # the previous update's "after", this one's "before"
+        self.chart_cache = chart_cache_for(self.settings)
 
     # Threads are attached after every generator read its content, so compute at write time.
     @cached_property
@@ -165,7 +166,7 @@ class CommunityGenerator(Generator):
             relative = f"{self.community.charts_url}{chart.file_name}"
             if wanted(self.context, relative):
                 target = Path(self.output_path) / relative
-                replace_file(target, render_svg(chart))
+                replace_file(target, render_svg(chart, self.chart_cache))
                 signals.content_written.send(os.fspath(target), context=self.context)
 
     def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:

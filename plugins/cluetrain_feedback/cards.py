@@ -3,7 +3,8 @@
 An item is listed 5–6 times (all, top, newest, its status, kind and tags), and its row is the
 costliest part of a listing page. A row depends only on the item's state and the site's
 constant settings, so it is kept until the item changes: a new entry, thread (the comments
-plugin makes a new one on every change), merge, tags or status. Cleared at each build's start.
+plugin makes a new one on every change), merge, tags or status. Rows are kept on the Jinja
+environment, which each generator of each build makes anew: they never outlive their theme or site.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ FILTER_NAME = "feedback_card"
 # The template variables a row reads besides the item (constant within a build, compared all the same).
 ROW_SETTINGS = ("SITEURL", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR")
 
-_cards: dict[tuple[int, bool], tuple[tuple[Any, ...], Markup]] = {}
+CARDS_ATTRIBUTE = "cluetrain_feedback_cards"
 
 
 def _state(context: Context, item: Any) -> tuple[Any, ...]:
@@ -35,19 +36,23 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 @pass_context
 def feedback_card(context: Context, item: Any, row_macro: Any, compact: bool = False) -> Markup:
     """``row_macro(item, compact)``, from the cache when the item is in the same state as last time."""
+    cards: dict[tuple[int, bool], tuple[tuple[Any, ...], Markup]] | None = getattr(
+        context.environment, CARDS_ATTRIBUTE, None)
+    if cards is None:
+        cards = {}
+        setattr(context.environment, CARDS_ATTRIBUTE, cards)
     key = (id(item), compact)
     state = _state(context, item)
-    found = _cards.get(key)
+    found = cards.get(key)
     if found is not None and _same(found[0], state):
         return found[1]
     html = Markup(row_macro(item, compact))
-    _cards[key] = (state, html)
+    cards[key] = (state, html)
     return html
 
 
 def add_filter(pelican: Any) -> None:
-    """At ``initialized``: start with no rows (settings or templates may have changed) and offer the filter."""
-    _cards.clear()
+    """At ``initialized``: offer the filter to the templates."""
     pelican.settings.setdefault("JINJA_FILTERS", {})[FILTER_NAME] = feedback_card
 
 

@@ -20,7 +20,16 @@ from cluetrain.output_files import SELECTION_CONTEXT_KEY, replace_file, wanted
 from cluetrain.search import SearchDocument
 
 from . import feeds
-from .items import HUB_URL, FeedbackEntry, FeedbackTag, link_merges, make_entry, unify_tags
+from .items import (
+    HUB_URL,
+    FeedbackEntry,
+    FeedbackTag,
+    link_merges,
+    load_rendering_cache,
+    make_entry,
+    save_rendering_cache,
+    unify_tags,
+)
 from .listings import (
     KIND_HEADINGS,
     ROADMAP_URL,
@@ -75,7 +84,10 @@ class FeedbackGenerator(Generator):
         self.scheme = StatusScheme.from_settings(self.settings)
         content_root = Path(self.settings["PATH"])
         pattern = self.settings.get("FEEDBACK_FEED_ITEM_ATOM")
-        self.entries = [make_entry(item, self.scheme, content_root, pattern) for item in load_feedback(content_root)]
+        self.rendered = load_rendering_cache(self.settings)  # kept for the resident builder's item updates
+        self.entries = [make_entry(item, self.scheme, content_root, pattern, self.rendered)
+                        for item in load_feedback(content_root)]
+        save_rendering_cache(self.rendered, self.settings)
         link_merges(self.entries)
         self.tags: dict[str, FeedbackTag] = unify_tags(self.entries)
         self.hub = Hub(
@@ -97,7 +109,7 @@ class FeedbackGenerator(Generator):
             if item is None:
                 by_id.pop(item_id, None)
             else:
-                by_id[item_id] = make_entry(item, self.scheme, content_root, pattern)
+                by_id[item_id] = make_entry(item, self.scheme, content_root, pattern, self.rendered)
         entries = [by_id[item_id] for item_id in sorted(by_id)]
         for entry in entries:
             # Tags were shared by unify_tags: start again from the names this item's file wrote.

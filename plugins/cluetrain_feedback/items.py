@@ -1,7 +1,8 @@
 """Feedback items as the theme sees them: rendered, linked to their statuses, tags and merges.
 
 Descriptions and answers are rendered through a :class:`~cluetrain.markup.MarkdownCache` kept
-in CACHE_PATH (loaded at ``initialized``, saved once every item was read), as comment bodies are.
+in CACHE_PATH (loaded by the hub's generator before it reads the items, saved once all were read),
+as comment bodies are.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
-from pelican import signals
 
 from cluetrain.content_format import (
     ContentFormatError,
@@ -38,26 +38,18 @@ class RenderedFeedback(MarkdownCache):
     FILE_NAME = "cluetrain_feedback_html.pickle"
 
 
-# The cache of the build being run (set at ``initialized``). Entries are keyed by the source's
-# hash and the renderer's version, so one left over from another site is still right.
-_rendered = RenderedFeedback.load(None)
-_save_to: Path | None = None
+def load_rendering_cache(settings: dict[str, Any]) -> RenderedFeedback:
+    """The site's rendering cache from CACHE_PATH (with LOAD_CONTENT_CACHE), or an empty one."""
+    cache_path = settings.get("CACHE_PATH")
+    return RenderedFeedback.load(Path(cache_path) if cache_path and settings.get("LOAD_CONTENT_CACHE") else None)
 
 
-def use_cache_of(pelican: Any) -> None:
-    """At ``initialized``: read the site's rendering cache (LOAD_CONTENT_CACHE), save it later (CACHE_CONTENT)."""
-    global _rendered, _save_to
-    settings = pelican.settings
-    cache_dir = Path(settings["CACHE_PATH"]) if settings.get("CACHE_PATH") else None
-    _rendered = RenderedFeedback.load(cache_dir if settings.get("LOAD_CONTENT_CACHE") else None)
-    _save_to = cache_dir if settings.get("CACHE_CONTENT") else None
-
-
-def save_cache(_generators: Any) -> None:
-    """At ``all_generators_finalized``: every item was rendered, so keep exactly those renderings."""
-    if _save_to is not None:
-        _save_to.mkdir(parents=True, exist_ok=True)
-        _rendered.save(_save_to)
+def save_rendering_cache(rendered: RenderedFeedback, settings: dict[str, Any]) -> None:
+    """After every item was rendered: keep exactly those renderings (with CACHE_CONTENT)."""
+    cache_path = settings.get("CACHE_PATH")
+    if cache_path and settings.get("CACHE_CONTENT"):
+        Path(cache_path).mkdir(parents=True, exist_ok=True)
+        rendered.save(Path(cache_path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,13 +184,14 @@ def _history(item: FeedbackItem, scheme: StatusScheme, source: str) -> list[Hist
     return entries
 
 
-def make_entry(item: FeedbackItem, scheme: StatusScheme, content_root: Path, feed_pattern: str | None) -> FeedbackEntry:
-    """Render one item; unknown statuses are errors naming its file."""
+def make_entry(item: FeedbackItem, scheme: StatusScheme, content_root: Path, feed_pattern: str | None,
+               rendered: MarkdownCache) -> FeedbackEntry:
+    """Render one item (through ``rendered``); unknown statuses are errors naming its file."""
     source = str(feedback_path(content_root, item.id, item.slug))
-    html, text = _rendered.render(item.body)
+    html, text = rendered.render(item.body)
     answer = None
     if item.answer is not None:
-        answer_html, answer_text = _rendered.render(item.answer.body)
+        answer_html, answer_text = rendered.render(item.answer.body)
         answer = OfficialAnswer(answer_html, answer_text, item.answer.author, item.answer.date)
     return FeedbackEntry(
         item=item,
@@ -239,5 +232,3 @@ def unify_tags(entries: Iterable[FeedbackEntry]) -> dict[str, FeedbackTag]:
     return tags
 
 
-signals.initialized.connect(use_cache_of)
-signals.all_generators_finalized.connect(save_cache)
