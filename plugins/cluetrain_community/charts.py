@@ -80,7 +80,9 @@ def draw_svg(chart: Chart) -> bytes:
         axes.spines[["top", "right"]].set_visible(False)
         axes.yaxis.get_major_locator().set_params(integer=True)
         if len(chart.series) > 1:
-            axes.legend(frameon=False, labelcolor=AXIS_COLOUR)
+            # Above the plot, so it never hides a bar (and matplotlib need not search for the emptiest spot).
+            axes.legend(frameon=False, labelcolor=AXIS_COLOUR, loc="lower left", bbox_to_anchor=(0, 1),
+                        ncols=len(chart.series), borderaxespad=0.2)
         figure.patch.set_alpha(0)
         axes.patch.set_alpha(0)
         buffer = io.BytesIO()
@@ -90,11 +92,23 @@ def draw_svg(chart: Chart) -> bytes:
 
 
 def _draw_bars(axes: Any, chart: Chart, count: int) -> None:
+    # One collection of rectangles per series, not one patch per bar: a chart of 150 months draws
+    # in a third of the time (matplotlib lays out and limits-checks every patch on its own).
+    from matplotlib.collections import PolyCollection
+
     width = 0.8 / max(len(chart.series), 1)
     for index, name in enumerate(chart.series):
-        offsets = [position + (index - (len(chart.series) - 1) / 2) * width for position in range(count)]
+        left = (index - (len(chart.series) - 1) / 2) * width - width / 2
         values: Sequence[float] = [row[1][index] or 0 for row in chart.rows]
-        axes.bar(offsets, values, width=width, label=name, color=SERIES_COLOURS[index % len(SERIES_COLOURS)])
+        bars = PolyCollection(
+            [((position + left, 0), (position + left, value), (position + left + width, value),
+              (position + left + width, 0)) for position, value in zip(range(count), values, strict=True)],
+            facecolors=SERIES_COLOURS[index % len(SERIES_COLOURS)], edgecolors="none", linewidths=0, label=name)
+        bars.sticky_edges.y.append(0)  # the value axis starts at zero, as for bars
+        axes.add_collection(bars)
+    axes.autoscale_view()
+    if not any(value for _, values in chart.rows for value in values):
+        axes.set_ylim(0, 1)  # nothing yet: an axis from 0, not one around zero with negative counts
 
 
 @cache
