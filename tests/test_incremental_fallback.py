@@ -110,3 +110,19 @@ def test_two_files_for_one_item_build_in_full_and_fail_like_one(site):
     copy.write_text(dumps_feedback(dataclasses.replace(item, slug="copy")), encoding="utf-8")
     with pytest.raises(BuildError, match="feedback id 1 is also used"):
         resident_site.update([copy])
+
+
+def test_changes_named_once_are_not_found_again_by_timestamps(site):
+    site.post("p1")
+    site.post("p2")
+    resident_site = resident(site)
+    site.comment("p1", "c1")
+    assert resident_site.update([site.content / "comments" / "p1" / "c1.md"]).mode is UpdateMode.INCREMENTAL
+    assert resident_site.update([]).reason == "nothing changed"  # c1 was applied already
+    site.comment("p2", "c2")
+    (site.content / "comments" / "p1" / "c1.md").unlink()
+    assert resident_site.update([site.content / "comments" / "p1" / "c1.md"]).mode is UpdateMode.INCREMENTAL
+    report = resident_site.update([])  # only c2, which nobody named, is left to find
+    assert report.mode is UpdateMode.INCREMENTAL and report.written[0] == "posts/p2/index.html"
+    assert "posts/p1/index.html" not in report.written
+    assert differences(site.output, fresh_build(site)[0]) == []

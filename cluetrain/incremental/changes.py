@@ -82,6 +82,28 @@ def snapshot(content_root: Path) -> dict[str, int]:
     return stamps
 
 
+@dataclass(frozen=True, slots=True)
+class Restamped:
+    """Named files' stamps in :func:`snapshot`'s form: those that exist, and those that are gone."""
+
+    stamps: dict[str, int]
+    removed: tuple[str, ...]
+
+
+def restamp(paths: Iterable[Path], content_root: Path) -> Restamped:
+    """The stamps of ``paths`` (files under ``content_root``) keyed as :func:`snapshot` keys them."""
+    stamps: dict[str, int] = {}
+    removed: list[str] = []
+    root = Path(content_root).resolve()
+    for path in paths:
+        key = os.path.join(content_root, Path(path).resolve().relative_to(root))
+        try:
+            stamps[key] = os.stat(key).st_mtime_ns
+        except FileNotFoundError:
+            removed.append(key)
+    return Restamped(stamps, tuple(removed))
+
+
 def changed_since(before: dict[str, int], after: dict[str, int]) -> list[Path]:
     """Files added, removed or modified between two snapshots."""
     return [Path(path) for path in sorted(set(before) | set(after)) if before.get(path) != after.get(path)]

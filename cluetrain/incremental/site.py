@@ -16,7 +16,7 @@ from cluetrain.build import BuildError, build_site, load_settings
 from cluetrain.content_format import ContentFormatError
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, OutputSelection
 
-from .changes import ChangeSet, changed_since, classify, read_thread, snapshot
+from .changes import ChangeSet, changed_since, classify, read_thread, restamp, snapshot
 from .fanout import Target, TargetKind, article_targets, page_targets
 from .feedback_update import HubState, ItemUpdate, plan_hub
 from .pelican_outputs import render_target
@@ -126,8 +126,15 @@ class ResidentSite:
             changes = classify(changed, content_root)
             if changes.needs_full_build:
                 return self._full_build(f"{changes.others[0]} is not a comment or feedback file")
+            # Taken before the files are read (a change made meanwhile is seen next time), kept once applied:
+            # a later update that names nothing then finds only what changed since, not these again.
+            named = restamp(changed, content_root)
             try:
-                return self._incremental(changes)
+                report = self._incremental(changes)
+                self.stamps.update(named.stamps)
+                for gone in named.removed:
+                    self.stamps.pop(gone, None)
+                return report
             except NeedsFullBuild as exc:
                 return self._full_build(str(exc))
             except ContentFormatError as exc:
