@@ -77,8 +77,10 @@ def differences(left: Path, right: Path) -> list[str]:
 class EventMaker:
     """Random comment publish/unpublish and feedback events on a fixture site, from a seed."""
 
-    def __init__(self, site: Site, threads: list[str], seed: int, feedback_share: float = 0.35) -> None:
+    def __init__(self, site: Site, threads: list[str], seed: int, feedback_share: float = 0.35, *,
+                 contributors: tuple[str, ...] = ()) -> None:
         self.site = site
+        self.contributors = contributors  # confirmed commenters' keys, so that levels are crossed
         self.threads = list(threads)
         self.feedback_share = feedback_share
         self.random = random.Random(seed)
@@ -94,8 +96,10 @@ class EventMaker:
         existing = self.published.setdefault(thread, [])
         parent = self.random.choice(existing) if existing and self.random.random() < 0.4 else None
         date = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(hours=self.random.randrange(3000))
+        contributor = self.random.choice((None, *self.contributors)) if self.contributors else None
         self.site.comment(thread, comment_id, author=self.random.choice(("Ada", "Bo", "Cy")),
-                          body=f"Comment {comment_id} with *words* {self.random.random()}", date=date, parent=parent)
+                          body=f"Comment {comment_id} with *words* {self.random.random()}", date=date, parent=parent,
+                          contributor=contributor)
         existing.append(comment_id)
         self.parents[comment_id] = parent
         return self.site.content / "comments" / thread / f"{comment_id}.md"

@@ -91,7 +91,7 @@ def test_a_bad_points_setting_fails_the_build(tmp_path):
 
 
 def test_incremental_updates_keep_badges_equal_to_a_full_build(tmp_path):
-    """A newcomer's first comment updates incrementally; crossing a level (badge on other threads) builds in full."""
+    """A newcomer's first comment, and crossing a level (a badge on other threads), update incrementally."""
     from cluetrain.incremental import UpdateMode
     from tests.incremental_helpers import differences, fresh_build, populate, resident
 
@@ -105,5 +105,6 @@ def test_incremental_updates_keep_badges_equal_to_a_full_build(tmp_path):
     site.comment(threads[1], "k3", contributor=ADA, date=when(5), helpful=True)
     site.comment(threads[1], "k4", contributor=ADA, date=when(6), helpful=True)  # 3 comments + 2 helpful = 13: Regular
     report = resident_site.update([site.content / "comments" / threads[1] / name for name in ("k3.md", "k4.md")])
-    assert report.mode is UpdateMode.FULL
+    assert report.mode is UpdateMode.INCREMENTAL
+    assert f"posts/{threads[0]}/index.html" in report.written  # Ada's first comment there shows her new badge
     assert differences(site.output, fresh_build(site)[0]) == []

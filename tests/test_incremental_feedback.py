@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from lxml import html
 
 from cluetrain.content_format import StatusChange, move_thread_comments, read_feedback, remove_feedback, write_feedback
 from cluetrain.incremental import UpdateMode
@@ -150,8 +151,9 @@ def test_a_batch_of_comments_and_feedback_changes_is_one_incremental_update(hub)
     assert differences(hub.output, fresh_build(hub)[0]) == []
 
 
-def test_votes_for_a_contributor_update_the_contributors_page_and_a_new_level_builds_in_full(site):
+def test_votes_for_a_contributor_update_the_contributors_page_and_their_badge_on_every_thread(site):
     site.post("p1")
+    site.post("p2")
     key = "a" * 16
     site.comment("p1", "c1", contributor=key)  # 1 point, plus 2 for filing and 1 per vote: Newcomer below 10
     write_item(site.content, 1, "Dark mode", votes=1, contributor=key)
@@ -159,7 +161,38 @@ def test_votes_for_a_contributor_update_the_contributors_page_and_a_new_level_bu
     report = resident_site.update([_change(site, 1, votes=3)])
     assert report.mode is UpdateMode.INCREMENTAL
     assert "community/contributors/index.html" in report.written
+    assert "posts/p1/index.html" not in report.written  # same level, same badge
     assert differences(site.output, fresh_build(site)[0]) == []
     report = resident_site.update([_change(site, 1, votes=9)])  # 12 points: Regular, a badge on every thread
-    assert report.mode is UpdateMode.FULL and "level" in report.reason
+    assert report.mode is UpdateMode.INCREMENTAL, report.reason
+    assert "posts/p1/index.html" in report.written and "posts/p2/index.html" not in report.written
+    assert _badges(site, "posts/p1/index.html") == ["Regular"]
     assert differences(site.output, fresh_build(site)[0]) == []
+    (site.content / "comments" / "p1" / "c1.md").unlink()  # 11 points: still Regular, nothing else to show
+    report = resident_site.update([site.content / "comments" / "p1" / "c1.md"])
+    assert report.mode is UpdateMode.INCREMENTAL and differences(site.output, fresh_build(site)[0]) == []
+
+
+def test_a_first_level_reached_later_shows_on_earlier_threads(site):
+    levels = ((5, "Regular"), (20, "Expert"))  # no level below 5 points: a contributor's first badge comes late
+    site.post("p1")
+    site.post("p2")
+    key = "b" * 16
+    for number in range(4):
+        site.comment("p1", f"c{number}", contributor=key)
+    resident_site = resident(site, COMMUNITY_CONTRIBUTOR_LEVELS=levels)
+    assert _badges(site, "posts/p1/index.html") == []
+    site.comment("p2", "c9", contributor=key)  # the fifth point
+    report = resident_site.update([site.content / "comments" / "p2" / "c9.md"])
+    assert report.mode is UpdateMode.INCREMENTAL, report.reason
+    assert _badges(site, "posts/p1/index.html") == ["Regular"] * 4
+    assert differences(site.output, fresh_build(site, COMMUNITY_CONTRIBUTOR_LEVELS=levels)[0]) == []
+    (site.content / "comments" / "p2" / "c9.md").unlink()  # back under 5 points: every badge goes again
+    report = resident_site.update([site.content / "comments" / "p2" / "c9.md"])
+    assert report.mode is UpdateMode.INCREMENTAL and _badges(site, "posts/p1/index.html") == []
+    assert differences(site.output, fresh_build(site, COMMUNITY_CONTRIBUTOR_LEVELS=levels)[0]) == []
+
+
+def _badges(site, page: str) -> list[str]:
+    tree = html.fromstring(site.read(page))
+    return [badge.text_content() for badge in tree.xpath("//*[contains(@class, 'contributor-badge ')]")]

@@ -9,15 +9,16 @@ from cluetrain.incremental import UpdateMode
 from tests.incremental_helpers import EventMaker, differences, fresh_build, populate, resident
 
 
-def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35, **settings) -> list[UpdateMode]:
+def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35, *, contributors: tuple[str, ...] = (),
+                  **settings) -> list[UpdateMode]:
     threads = populate(site)
     resident_site = resident(site, **settings)
-    events = EventMaker(site, threads, seed, feedback_share)
+    events = EventMaker(site, threads, seed, feedback_share, contributors=contributors)
     modes = []
     for _ in range(batches):
         report = resident_site.update(events.batch())
-        # Comment and feedback events alike are incremental (the fixture crosses no contributor level
-        # and spells each tag one way, the two documented fallbacks these events could reach).
+        # Comment and feedback events alike are incremental (the fixture spells each tag one way: a tag
+        # shown under another name is the documented fallback these events could reach).
         assert report.mode is UpdateMode.INCREMENTAL, report.reason
         modes.append(report.mode)
     fresh, report = fresh_build(site, **settings)
@@ -38,6 +39,15 @@ def test_random_feedback_sequence_matches_a_fresh_full_build(site):
 def test_random_feedback_sequence_on_small_pages_matches_a_fresh_full_build(site):
     # Two items a page: new and removed items change how many pages a listing has.
     _run_sequence(site, seed=90, batches=14, feedback_share=0.7, FEEDBACK_PER_PAGE=2)
+
+
+def test_contributors_crossing_levels_up_and_down_match_a_fresh_full_build(site):
+    # Low levels, so that publishing and unpublishing comments moves the three contributors up and down.
+    levels = ((2, "Regular"), (4, "Expert"), (7, "Champion"))
+    _run_sequence(site, seed=23, batches=16, feedback_share=0.2, contributors=("c" * 16, "d" * 16, "e" * 16),
+                  COMMUNITY_CONTRIBUTOR_LEVELS=levels)
+    ranked = site.html("community/contributors/index.html").text_content()
+    assert "Expert" in ranked or "Champion" in ranked  # levels were crossed on the way
 
 
 def test_first_comment_on_a_listed_post_rewrites_its_listings(site):

@@ -28,6 +28,8 @@ from .writer import SelectiveWriter, remove_outputs
 log = logging.getLogger(__name__)
 # A generator with this method drops what it derived from threads and items and names its changed outputs.
 CONTENT_CHANGED_HOOK = "after_content_changed"
+# A generator with this method (called after the one above) names threads whose pages show what it changed.
+THREADS_HOOK = "threads_to_rerender"
 
 
 class UpdateMode(enum.StrEnum):
@@ -223,11 +225,14 @@ class ResidentSite:
         hub_after = None
         if hub is not None and hub_before is not None and changed.shown:
             hub_after = plan_hub(hub, changed.shown, hub_before, plan)
-        # Site-wide views of comments and items (community stats, contributor pages) name their changed outputs.
+        # Site-wide views of comments and items (community stats, contributor pages) name their changed outputs,
+        # and the threads whose pages show something they changed (a contributor's badge).
         for generator in pelican.plugin_generators():
             if hasattr(generator, CONTENT_CHANGED_HOOK):
                 plan.paths.update(getattr(generator, CONTENT_CHANGED_HOOK)())
                 plan.dependents.append(generator)
+            if hasattr(generator, THREADS_HOOK):
+                _plan_thread_pages(pelican, getattr(generator, THREADS_HOOK)(), plan)
         site_wide = ("COMMENTS_FEED_ALL_ATOM", "COMMENTS_MANIFEST") if plan.threads_changed else ()
         for setting in (*site_wide, "SITEMAP_SAVE_AS"):
             if settings.get(setting):
@@ -254,6 +259,24 @@ class ResidentSite:
             finally:
                 del pelican.context[SELECTION_CONTEXT_KEY]
         return writer.written + [p for p in sorted(plugin_paths) if p not in writer.written]
+
+
+def _plan_thread_pages(pelican: ResidentPelican, keys: set[str], plan: Plan) -> None:
+    """Re-render the pages of the threads ``keys`` (unchanged themselves), unless already planned."""
+    threads = pelican.context[pelican.plugin(COMMENTS_PLUGIN).THREADS_CONTEXT_KEY]
+    planned = {path for target in plan.own_targets + plan.targets for path in target.paths}
+    for key in sorted(keys):
+        if key not in threads:
+            raise NeedsFullBuild(f"a plugin names {key!r}, which is not a thread of the resident site")
+        content, kind = threads[key]
+        if content.save_as in planned or content.save_as in plan.own_paths:
+            continue
+        if kind == "article":
+            plan.targets.append(Target(TargetKind.ARTICLE, (content.save_as,), content))
+        elif kind == "page":
+            plan.targets += page_targets(content)
+        else:  # a feedback item's page, written by the hub's generator
+            plan.paths.add(content.save_as)
 
 
 __all__ = ["NeedsFullBuild", "ResidentSite", "TargetKind", "UpdateMode", "UpdateReport"]

@@ -64,6 +64,7 @@ class CommunityGenerator(Generator):
         self.levels = check_levels(self.settings["COMMUNITY_CONTRIBUTOR_LEVELS"])
         self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
         self._last_inputs: dict[str, Any] | None = None  # the previous update's "after", this one's "before"
+        self._changed_levels: frozenset[str] = frozenset()  # contributors whose level the last update changed
         self.chart_cache = chart_cache_for(self.settings)
 
     # Threads are attached after every generator read its content, so compute at write time.
@@ -136,15 +137,22 @@ class CommunityGenerator(Generator):
         for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)
         after = self._last_inputs = self._inputs()
-        if any(self.levels_by_key.get(key) != level for key, level in levels_before.items()):
-            # Someone's badge changed on every thread they wrote in: the resident builder only lets a
-            # plugin rewrite its own outputs, so ask for the full build (rare: a level is crossed).
-            # A newcomer's first badge is only on the threads being rewritten anyway.
-            # The builder's exception, imported late: the package imports Pelican's internals.
-            from cluetrain.incremental import NeedsFullBuild
-
-            raise NeedsFullBuild("a contributor's level changed, and their badge is on other threads")
+        levels_after = self.levels_by_key
+        self._changed_levels = frozenset(key for key in levels_before.keys() | levels_after.keys()
+                                         if levels_before.get(key) != levels_after.get(key))
         return [path for path, data in after.items() if before.get(path) != data]
+
+    def threads_to_rerender(self) -> set[str]:
+        """Hook for the resident builder, after ``after_content_changed``: threads showing a changed badge.
+
+        A contributor's level is a badge beside each of their comments, so when it changes (votes on an
+        item they filed can do it as well as a comment), every thread they wrote in shows something new.
+        """
+        changed = self._changed_levels
+        if not changed:
+            return set()
+        return {key for key, (content, _) in self._threads().items()
+                if any(node.comment.contributor in changed for node in content.thread.walk())}
 
     def generate_output(self, writer: Any) -> None:
         """Write the stats page and its charts, then each author's page and chart."""
