@@ -159,7 +159,8 @@ def read_snapshot(session: Session, statement: Select[Any], candidate: Candidate
                   rate_window: float) -> HistorySnapshot:
     """Run a snapshot statement (the columns of HistorySnapshot, in order) for this candidate."""
     now = utcnow()
-    row = session.execute(statement, {
+    # On the connection: a Core statement needs none of the session's ORM execution steps.
+    row = session.connection().execute(statement, {
         "idempotency_key": idempotency_key, "thread": candidate.thread, "body_hash": candidate.body_hash,
         "author": candidate.author, "email": candidate.email.strip().lower() if candidate.email else None,
         "ip": candidate.ip or None, "since": now - timedelta(seconds=rate_window),

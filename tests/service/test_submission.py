@@ -5,7 +5,8 @@ from __future__ import annotations
 import lxml.html
 from sqlalchemy import func, select
 
-from comments_service.models import AuditEntry, Comment, CommentStatus
+from comments_service import intake
+from comments_service.models import AuditAction, AuditEntry, Comment, CommentStatus
 from tests.service.conftest import comment_json, form_fields
 
 STAFF_RULES = '[approve]\ndomains = ["example.org"]\n[spam]\nmin_fill_seconds = 0\n[limits]\nflood_seconds = 0\n'
@@ -156,3 +157,24 @@ def test_cors_preflight_for_the_json_api(client):
     assert response.status_code == 200
     assert response.headers["Access-Control-Allow-Origin"] == "http://127.0.0.1:8000"
     assert "Idempotency-Key" in response.headers["Access-Control-Allow-Headers"]
+
+
+def test_the_answer_describes_exactly_the_stored_row_and_its_audit_entry(make_app, database_url, monkeypatch):
+    from comments_service import submission
+
+    answered = []
+    monkeypatch.setattr(submission, "submit", lambda sent: answered.append(intake.submit(sent)) or answered[-1])
+    app = make_app(DATABASE_URL=database_url)
+    response = app.test_client().post("/api/comments", json=comment_json(), headers={"User-Agent": "pytest-agent"},
+                                      environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert response.status_code == 202
+    [accepted] = answered
+    [stored] = rows(app)
+    columns = [column.key for column in Comment.__table__.columns]
+    assert {key: getattr(accepted.comment, key) for key in columns} == {key: getattr(stored, key) for key in columns}
+    with app.extensions["cluetrain"].database.read() as session:
+        [entry] = session.scalars(select(AuditEntry))
+    assert (entry.actor, entry.action, entry.comment_id, entry.at) == ("rules", AuditAction.SUBMIT, stored.id,
+                                                                       stored.created_at)
+    assert entry.reason == "default: no rule approved it; the default is to hold"
+    assert entry.details == {"decision": "hold"}
