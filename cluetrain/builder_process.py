@@ -10,6 +10,7 @@ while no builder ran is lost.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from comments_service.builder_doorbell import Doorbell, ring
 from comments_service.builder_lease import Heartbeat, Lease, died_on_this_host
 from comments_service.config import load_settings
 from comments_service.db import Database, upgrade
@@ -53,6 +55,7 @@ class BuilderProcess:
     def stop(self) -> None:
         """Finish the current build, give the lease up and return from run()."""
         self.stopping.set()
+        ring(self.instance)  # out of a doorbell wait at once
 
     def _wait_for_lease(self) -> bool:
         announced = None
@@ -86,21 +89,33 @@ class BuilderProcess:
         # sweep could delete a file a running worker is writing at this moment.
         publisher.reconcile()
         builder: Builder = self.make_builder(self.lease.holds)
-        retry = self.settings["REBUILD_RETRY_SECONDS"]
-        lock = self.instance / "build.lock"
-        # The first build is full: it covers every change recorded since the last successful build.
-        ok = build_and_record(builder, self.database, [], lock_path=lock, retry_after=retry)
-        log.info("builder ready (%s); polling every %s s", "site built" if ok else "first build failed",
-                 self.settings["BUILDER_POLL_SECONDS"])
-        while not self.stopping.wait(self.settings["BUILDER_POLL_SECONDS"] if ok else retry):
-            if heartbeat.lost.is_set():
-                return  # another builder may hold it now: building on would make two writers of output/
-            publisher.reconcile()
-            changed = changes_since_last_build(self.database, content)
-            if changed is None and ok:
-                continue
-            log.info("building %s", f"{len(changed)} changed comment file(s)" if changed else "changed content")
-            ok = build_and_record(builder, self.database, changed or [], lock_path=lock, retry_after=retry)
+        with Doorbell(self.instance) as doorbell:
+            # The first build is full: it covers every change recorded since the last successful build.
+            ok = self._build(builder, [])
+            log.info("builder ready (%s); polling every %s s%s", "site built" if ok else "first build failed",
+                     self.settings["BUILDER_POLL_SECONDS"],
+                     ", woken at once by workers on this host" if doorbell.listening else "")
+            while not self._pause(doorbell, ok):
+                if heartbeat.lost.is_set():
+                    return  # another builder may hold it now: building on would make two writers of output/
+                publisher.reconcile()
+                changed = changes_since_last_build(self.database, content)
+                if changed is None and ok:
+                    continue
+                log.info("building %s", f"{len(changed)} changed comment file(s)" if changed else "changed content")
+                ok = self._build(builder, changed or [])
+
+    def _build(self, builder: Builder, changed: list[Path]) -> bool:
+        return build_and_record(builder, self.database, changed, lock_path=self.instance / "build.lock",
+                                retry_after=self.settings["REBUILD_RETRY_SECONDS"])
+
+    def _pause(self, doorbell: Doorbell, ok: bool) -> bool:
+        """Wait until the next look at the database (early when a worker rings); True when stopping."""
+        if ok and doorbell.listening:
+            doorbell.wait(self.settings["BUILDER_POLL_SECONDS"])
+        else:  # after a failed build, wait the retry time whatever rings: each attempt may be a full build
+            self.stopping.wait(self.settings["BUILDER_POLL_SECONDS"] if ok else self.settings["REBUILD_RETRY_SECONDS"])
+        return self.stopping.is_set()
 
 
 def run_builder(project_root: Path, make_builder: Any) -> None:
@@ -109,6 +124,24 @@ def run_builder(project_root: Path, make_builder: Any) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: process.stop())
     process.run()
+
+
+def start_in_worker(project_root: Path, make_builder: Any, *, join_seconds: float = 20.0) -> BuilderProcess:
+    """Run a BuilderProcess in a thread of a service worker; the worker's exit stops it and hands the lease on.
+
+    Every gunicorn worker of ``wsgi_app()`` starts one: they share the lease, so exactly one of them
+    builds (keeping the resident site in that process only) and the others stand by to take over.
+    """
+    process = BuilderProcess(project_root, make_builder)
+    thread = threading.Thread(target=process.run, name="cluetrain-builder", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        process.stop()
+        thread.join(join_seconds)  # finish the current build (gunicorn's graceful timeout is 30 s)
+
+    atexit.register(stop)
+    return process
 
 
 class BuilderActive(RuntimeError):

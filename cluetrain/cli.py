@@ -181,7 +181,7 @@ def _service_app(config: dict, builder):
 
 
 def wsgi_app():
-    """The service for gunicorn, with a site builder unless ``EMBEDDED_BUILDER`` is off (see README "Production")."""
+    """The service for gunicorn; each worker stands by to build unless ``EMBEDDED_BUILDER`` is off."""
     import os
 
     from comments_service import create_app
@@ -189,9 +189,15 @@ def wsgi_app():
 
     project = Path.cwd()
     settings = load_settings(project / "instance", os.environ, {"PROJECT_ROOT": str(project)})
-    # Off: several workers start no builder; the one `cluetrain builder` process builds for all of them.
-    builder = SiteBuilder(project) if settings["EMBEDDED_BUILDER"] else None
-    return create_app({"PROJECT_ROOT": str(project)}, builder=builder)
+    app = create_app({"PROJECT_ROOT": str(project)}, builder=None)  # workers hand builds over through the database
+    if settings["EMBEDDED_BUILDER"]:
+        # Each worker stands ready to build; the one holding the builder lease builds (so `-w N` is safe, and a
+        # `cluetrain builder` beside them is one more standby). Off: only `cluetrain builder` processes build.
+        from cluetrain.builder_process import start_in_worker
+        from cluetrain.incremental import IncrementalBuilder
+
+        start_in_worker(project, lambda fence: IncrementalBuilder(project, {}, fence=fence))
+    return app
 
 
 def _serve(app, host: str, port: int, banner: str) -> None:

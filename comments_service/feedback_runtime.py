@@ -84,7 +84,7 @@ def init_app(app: Flask, runtime: Runtime) -> FeedbackRuntime:
     publisher = FeedbackPublisher(
         runtime.database, app.config["CONTENT_PATH"], lock_path=Path(app.instance_path) / "publish.lock",
         flush_seconds=app.config["FEEDBACK_VOTE_FLUSH_SECONDS"],
-        on_change=runtime.rebuilder.request if runtime.rebuilder else None,
+        on_change=runtime.on_files_changed,
     )
     feedback = FeedbackRuntime(settings=settings, publisher=publisher)
     app.extensions[EXTENSION] = feedback

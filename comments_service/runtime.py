@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, current_app
 
+from comments_service.builder_doorbell import ring
 from comments_service.db import Database
 from comments_service.manifest import ThreadManifest
 from comments_service.publisher import Publisher
@@ -26,6 +28,8 @@ class Runtime:
     rules: RuleSet
     publisher: Publisher
     rebuilder: RegenerationWorker | None
+    # Hears which content files were published: this process's rebuild worker, or else `cluetrain builder`.
+    on_files_changed: Callable[[list[Path]], None]
 
     def after_moderation(self) -> None:
         """Publish what a moderation action changed, now or in the background loop."""
@@ -58,9 +62,10 @@ def init_app(app: Flask, database: Database, builder: Builder | None) -> Runtime
             builder, database, lock_path=instance / "build.lock",
             delay=app.config["REBUILD_DELAY_SECONDS"], retry_after=app.config["REBUILD_RETRY_SECONDS"],
         )
+    # Without a builder of our own, ring the doorbell of a `cluetrain builder` on this host (it polls anyway).
+    on_files_changed = rebuilder.request if rebuilder else (lambda _changed: ring(instance))
     publisher = Publisher(
-        database, app.config["CONTENT_PATH"], lock_path=instance / "publish.lock",
-        on_change=rebuilder.request if rebuilder else None,
+        database, app.config["CONTENT_PATH"], lock_path=instance / "publish.lock", on_change=on_files_changed,
     )
     runtime = Runtime(
         database=database,
@@ -68,6 +73,7 @@ def init_app(app: Flask, database: Database, builder: Builder | None) -> Runtime
         rules=load_rules(app.config["RULES_FILE"]),
         publisher=publisher,
         rebuilder=rebuilder,
+        on_files_changed=on_files_changed,
     )
     app.extensions["cluetrain"] = runtime
     publisher.start_up()

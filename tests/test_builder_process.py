@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sqlite3
@@ -143,30 +144,42 @@ def test_serve_with_its_embedded_builder_is_the_one_active_builder(project: Path
     assert refused.returncode != 0 and "another builder is active" in refused.stderr
 
 
-def test_gunicorn_workers_and_a_separate_builder(project: Path, builders):
-    """The production shape: `gunicorn -w 2 'cluetrain.cli:wsgi_app()'` without builders, one `cluetrain builder`."""
+def _gunicorn(service: Service, workers: int) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
-    service = Service(project, free_port(), settings=FAST_LEASE)
+    with service.log.open("a") as log:
+        return subprocess.Popen([str(gunicorn), "-w", str(workers), "--threads", "4", "-b",
+                                 f"127.0.0.1:{service.port}", "cluetrain.cli:wsgi_app()"], env=service.env(),
+                                cwd=service.project, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _healthy(service: Service) -> bool:
+    try:
+        with urllib.request.urlopen(service.url + "/healthz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        time.sleep(0.1)
+        return False
+
+
+def _worker_pids(master: int) -> set[int]:
+    children = Path(f"/proc/{master}/task/{master}/children")
+    return {int(pid) for pid in children.read_text().split()} if children.exists() else set()
+
+
+def test_gunicorn_workers_and_a_separate_builder(project: Path, builders):
+    """The production shape: `gunicorn -w 2 'cluetrain.cli:wsgi_app()'` without builders, one `cluetrain builder`."""
+    # A poll far longer than the test waits: the approval reaches the page because the worker rings the builder.
+    service = Service(project, free_port(), settings=FAST_LEASE | {"CLUETRAIN_BUILDER_POLL_SECONDS": "600"})
     builder = BuilderRun(service, "production")
     builders.append(builder)
     builder.wait_for(lambda: "builder ready" in builder.text(), "the first build")
-    with service.log.open("a") as log:
-        service.process = subprocess.Popen([str(gunicorn), "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{service.port}",
-                                            "cluetrain.cli:wsgi_app()"], env=service.env(), cwd=project,
-                                           stdout=log, stderr=subprocess.STDOUT)
-
-    def healthy() -> bool:
-        try:
-            with urllib.request.urlopen(service.url + "/healthz", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            time.sleep(0.1)
-            return False
+    assert "woken at once by workers on this host" in builder.text()
+    service.process = _gunicorn(service, workers=2)
 
     try:
-        service.wait_for(healthy, "gunicorn to answer /healthz")
+        service.wait_for(lambda: _healthy(service), "gunicorn to answer /healthz")
         token = service.cli("token", "create").strip().splitlines()[-1]
         receipt = submit(service, "Linus", "Through gunicorn.")
         comment_id = service.json(receipt)["id"]
@@ -179,3 +192,43 @@ def test_gunicorn_workers_and_a_separate_builder(project: Path, builders):
     finally:
         service.process.send_signal(signal.SIGTERM)
         service.process.wait(timeout=30)
+
+
+def test_gunicorn_workers_with_embedded_builders_elect_one_and_another_takes_over(project: Path):
+    """`gunicorn -w 2 'cluetrain.cli:wsgi_app()'` as it comes (EMBEDDED_BUILDER on): one worker builds."""
+    embedded = {k: v for k, v in FAST_LEASE.items() if k != "CLUETRAIN_EMBEDDED_BUILDER"}
+    service = Service(project, free_port(), settings=embedded)
+    service.process = _gunicorn(service, workers=2)
+
+    def published(receipt: str) -> bool:
+        try:
+            return service.json(receipt)["status"] == "published"
+        except OSError:  # a worker is being replaced
+            return False
+
+    try:
+        service.wait_for(lambda: _healthy(service), "gunicorn to answer /healthz")
+        service.wait_for(lambda: lease_holder(project) is not None and good_builds(project) >= 1, "a first build")
+        holder = lease_holder(project)
+        workers = _worker_pids(service.process.pid)
+        assert len(workers) == 2 and sum(f":{pid}:" in holder for pid in workers) == 1  # one worker, not both
+        token = service.cli("token", "create").strip().splitlines()[-1]
+        receipt = submit(service, "Linus", "Through an elected worker.")
+        comment_id = service.json(receipt)["id"]
+        service.json(f"/api/moderation/comments/{comment_id}/approve", method="POST", token=token)
+        service.wait_for(lambda: published(receipt), "the receipt to say published")
+        page = lxml.html.fromstring(service.text("/posts/hello/"))
+        assert "Through an elected worker." in page.get_element_by_id(f"comment-{comment_id}").text_content()
+
+        building = next(pid for pid in workers if f":{pid}:" in holder)
+        os.kill(building, signal.SIGKILL)  # no clean hand-over: the other worker takes over when the lease runs out
+        service.wait_for(lambda: (now := lease_holder(project)) is not None and f":{building}:" not in now,
+                         "another worker to take the builder lease")
+        receipt = submit(service, "Grace", "After the takeover.")
+        comment_id = service.json(receipt)["id"]
+        service.json(f"/api/moderation/comments/{comment_id}/approve", method="POST", token=token)
+        service.wait_for(lambda: published(receipt), "the new builder to publish")
+        assert "After the takeover." in service.text("/posts/hello/")
+    finally:
+        service.process.send_signal(signal.SIGTERM)
+        service.process.wait(timeout=60)
