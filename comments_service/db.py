@@ -5,12 +5,12 @@ from __future__ import annotations
 import fcntl
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,7 +23,7 @@ Answer = TypeVar("Answer")
 
 
 class Database:
-    """One engine and two session factories: ``read()`` and ``write()``."""
+    """One engine and two session factories: ``read()`` and ``write()``; ``check_then_write()`` on connections."""
 
     def __init__(self, url: str, *, busy_timeout: float = 30.0) -> None:
         self.url = make_url(url)
@@ -40,6 +40,7 @@ class Database:
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         self._writer = sessionmaker(writer, expire_on_commit=False)
+        self._write_engine = writer
         # SQLite makes a blocked writer sleep and poll (1 ms growing to 100 ms), so under load most
         # of a submission's time was spent asleep while the lock sat free. Writers of one database
         # file queue on a kernel lock first, and SQLite's own lock is then almost always free.
@@ -62,28 +63,36 @@ class Database:
         with file_lock(self.write_queue), self._writer() as session, session.begin():
             yield session
 
-    def serialize(self, session: Session, key: int) -> None:
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A write transaction as a Core connection (no ORM session), committed on leaving the block."""
+        queue = file_lock(self.write_queue) if self.write_queue else nullcontext()
+        with queue, self._write_engine.begin() as connection:
+            yield connection
+
+    def serialize(self, connection: Session | Connection, key: int) -> None:
         """Make write transactions that call this with ``key`` run one at a time, until this one ends."""
         # SQLite already runs one writer at a time (BEGIN IMMEDIATE). PostgreSQL runs them side by side, so checks
         # such as "is this a duplicate?" would not see each other's rows: a lock held until commit serializes them.
         if not self.is_sqlite:
-            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
-    def check_then_write(self, key: int, check: Callable[[Session], Checked | Answer],
-                         write: Callable[[Session, Checked], Answer], answered: type[Answer]) -> Answer:
+    def check_then_write(self, key: int, check: Callable[[Connection], Checked | Answer],
+                         write: Callable[[Connection, Checked], Answer], answered: type[Answer]) -> Answer:
         """``check`` read-only; unless it answered, ``check`` again serialized on ``key``, then ``write``; commit."""
         # The first check takes no write lock: a retry or a refusal never queues behind writers. Another request may
         # store a duplicate or a flood after it, so the check is repeated on the committed state, under the lock.
-        with self.read() as session:
-            outcome = check(session)
+        # Core connections, not ORM sessions: a submission's few statements cost less than a session's bookkeeping.
+        with self.engine.connect() as connection:
+            outcome = check(connection)
         if isinstance(outcome, answered):
             return outcome
-        with self.write() as session:
-            self.serialize(session, key)
-            outcome = check(session)
+        with self.write_connection() as connection:
+            self.serialize(connection, key)
+            outcome = check(connection)
             if isinstance(outcome, answered):
                 return outcome  # e.g. stored by a concurrent identical request since the first check
-            answer = write(session, outcome)  # type: ignore[arg-type]  # not an answer, so what check decided
+            answer = write(connection, outcome)  # type: ignore[arg-type]  # not an answer, so what check decided
         return answer  # only now committed (and, on SQLite, synced): the caller may acknowledge it
 
     def dispose(self) -> None:

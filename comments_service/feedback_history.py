@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, exists, func, or_, select
 from sqlalchemy.sql.elements import BindParameter
 
 from comments_service.feedback_models import FeedbackItem
@@ -90,7 +89,7 @@ _SNAPSHOT = select(
 )  # the columns of HistorySnapshot, as history._SNAPSHOT reads them for comments
 
 
-def take_feedback_snapshot(session: Session, candidate: Candidate, idempotency_key: str,
+def take_feedback_snapshot(connection: Connection, candidate: Candidate, idempotency_key: str,
                            rate_window: float) -> HistorySnapshot:
     """Read a new item's history (and an earlier item with its idempotency key) in one round trip."""
-    return read_snapshot(session, _SNAPSHOT, candidate, idempotency_key, rate_window)
+    return read_snapshot(connection, _SNAPSHOT, candidate, idempotency_key, rate_window)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, exists, func, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -150,17 +150,17 @@ class HistorySnapshot:
         return self.email_confirmed
 
 
-def take_snapshot(session: Session, candidate: Candidate, idempotency_key: str, rate_window: float) -> HistorySnapshot:
+def take_snapshot(connection: Connection, candidate: Candidate, idempotency_key: str,
+                  rate_window: float) -> HistorySnapshot:
     """Read the candidate's history (and an earlier comment with its idempotency key) in one round trip."""
-    return read_snapshot(session, _SNAPSHOT, candidate, idempotency_key, rate_window)
+    return read_snapshot(connection, _SNAPSHOT, candidate, idempotency_key, rate_window)
 
 
-def read_snapshot(session: Session, statement: Select[Any], candidate: Candidate, idempotency_key: str,
+def read_snapshot(connection: Connection, statement: Select[Any], candidate: Candidate, idempotency_key: str,
                   rate_window: float) -> HistorySnapshot:
     """Run a snapshot statement (the columns of HistorySnapshot, in order) for this candidate."""
     now = utcnow()
-    # On the connection: a Core statement needs none of the session's ORM execution steps.
-    row = session.connection().execute(statement, {
+    row = connection.execute(statement, {
         "idempotency_key": idempotency_key, "thread": candidate.thread, "body_hash": candidate.body_hash,
         "author": candidate.author, "email": candidate.email.strip().lower() if candidate.email else None,
         "ip": candidate.ip or None, "since": now - timedelta(seconds=rate_window),

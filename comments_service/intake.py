@@ -10,7 +10,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -91,9 +91,9 @@ def _check_thread(clean: CommentFields) -> None:
                                 "Comments are closed for this discussion; your comment was not sent.")
 
 
-def _parent_exists(session: Any, clean: CommentFields) -> bool:
+def _parent_exists(connection: Connection, clean: CommentFields) -> bool:
     """A reply needs a published parent in the same thread: in the database or as a file."""
-    parent = session.get(Comment, clean.parent)
+    parent = connection.execute(select(Comment.thread, Comment.status).where(Comment.id == clean.parent)).first()
     if parent is not None:
         return parent.thread == clean.thread and parent.status is CommentStatus.APPROVED
     return cf.comment_path(current_app.config["CONTENT_PATH"], clean.thread, clean.parent).is_file()
@@ -124,7 +124,7 @@ def submit(submission: Submission) -> Accepted:
     runtime = get_runtime()
     fingerprint = keys.fingerprint(*values)
 
-    def store(session: Session, decision: Decision) -> Accepted:
+    def store(connection: Connection, decision: Decision) -> Accepted:
         now = utcnow()
         row = dict(
             id=keys.new_comment_id(), thread=clean.thread, parent_id=clean.parent, author=clean.author,
@@ -138,21 +138,22 @@ def submit(submission: Submission) -> Accepted:
             idempotency_key=idem, fingerprint=fingerprint, revision=1, written_revision=None,
             file_changed_at=None, contributor=contributor, helpful=False, rewarded=None,
         )
-        # Core INSERTs on the transaction's connection: the ORM's unit of work cost more than the two statements.
-        connection = session.connection()
+        # Core INSERTs: the ORM's unit of work cost more than the two statements.
         connection.execute(_INSERT_COMMENT, row)
         connection.execute(_INSERT_AUDIT, {
             "actor": RULES_ACTOR, "action": AuditAction.SUBMIT, "comment_id": row["id"], "at": now,
             "reason": f"{decision.rule}: {decision.reason}", "details": {"decision": decision.action.value}})
-        comment = Comment(**row)  # what was stored, for the receipt; not in the session
+        comment = Comment(**row)  # what was stored, for the receipt; in no session
         # Community: reply notifications, mailed once the comment is approved.
         if notifications.wants_notifications(submission.fields.get("notify")):
-            notifications.request_replies(session, comment)
+            with Session(connection) as session:  # joins this transaction: committed with the comment
+                notifications.request_replies(session, comment)
+                session.flush()
         return Accepted(comment, replayed=False)
 
     try:
         accepted = runtime.database.check_then_write(
-            SUBMISSION_LOCK_KEY, lambda session: _decide(session, clean, candidate, idem, fingerprint, runtime.rules),
+            SUBMISSION_LOCK_KEY, lambda read: _decide(read, clean, candidate, idem, fingerprint, runtime.rules),
             store, Accepted)
     except IntegrityError:
         # A concurrent identical request won the race (PostgreSQL); answer with its receipt.
@@ -169,15 +170,16 @@ def submit(submission: Submission) -> Accepted:
     return accepted
 
 
-def _decide(session: Session, clean: CommentFields, candidate: Candidate, idem: str, fingerprint: str,
+def _decide(connection: Connection, clean: CommentFields, candidate: Candidate, idem: str, fingerprint: str,
             rules: RuleSet) -> Decision | Accepted:
-    """The rules' decision on the database as this session sees it, or the earlier comment with this key."""
-    snapshot = take_snapshot(session, candidate, idem, rules.rate_limit_seconds)
+    """The rules' decision on the database as this connection sees it, or the earlier comment with this key."""
+    snapshot = take_snapshot(connection, candidate, idem, rules.rate_limit_seconds)
     if snapshot.earlier_id is not None:
-        earlier = session.get(Comment, snapshot.earlier_id)
+        with Session(connection) as session:
+            earlier = session.get(Comment, snapshot.earlier_id)
         assert earlier is not None  # read in the same transaction
         return _replay(earlier, fingerprint)
-    if clean.parent and not _parent_exists(session, clean):
+    if clean.parent and not _parent_exists(connection, clean):
         raise SubmissionRefused(Refusal.INVALID, HTTPStatus.UNPROCESSABLE_ENTITY,
                                 "The comment you are replying to is not (or no longer) published.",
                                 {"parent": "There is no published comment with this id in this discussion."})

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http import HTTPStatus
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from comments_service.db import Database
 from comments_service.feedback_models import FeedbackItem, FeedbackVote
@@ -25,6 +24,7 @@ from comments_service.models import CommentStatus, utcnow
 
 VOTER_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 MAX_COUNT_IDS = 200
+_INSERT_VOTE = insert(FeedbackVote.__table__)
 
 
 class VoteRefused(Exception):
@@ -75,39 +75,41 @@ def voter_hash(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
 
 
-def _votable(session: Session, item_id: int) -> FeedbackItem:
-    item = session.get(FeedbackItem, item_id)
+_VOTABLE = select(FeedbackItem.moderation, FeedbackItem.votes, FeedbackItem.merged_into_id, FeedbackItem.status)
+
+
+def _votable(connection: Connection, item_id: int) -> Row[tuple[CommentStatus, int, int | None, str]]:
+    item = connection.execute(_VOTABLE.where(FeedbackItem.id == item_id)).first()
     if item is None or item.moderation is not CommentStatus.APPROVED:
         raise ItemNotVotable(f"there is no published feedback item {item_id}")
     return item
 
 
-def _current(session: Session, item_id: int) -> int:
-    return session.scalar(select(FeedbackItem.votes).where(FeedbackItem.id == item_id)) or 0
+def _current(connection: Connection, item_id: int) -> int:
+    return connection.scalar(select(FeedbackItem.votes).where(FeedbackItem.id == item_id)) or 0
 
 
-def _check_limits(session: Session, settings: FeedbackSettings, item_id: int, ip: str | None) -> None:
+def _check_limits(connection: Connection, settings: FeedbackSettings, item_id: int, ip: str | None) -> None:
     if not ip:
         return
     if settings.votes_per_ip_per_item:
-        same_item = session.scalar(select(func.count()).select_from(FeedbackVote).where(
+        same_item = connection.scalar(select(func.count()).select_from(FeedbackVote).where(
             FeedbackVote.item_id == item_id, FeedbackVote.ip == ip)) or 0
         if same_item >= settings.votes_per_ip_per_item:
             raise TooManyVotes("Too many votes for this item from your network.")
     if settings.votes_per_ip:
         since = utcnow() - timedelta(seconds=settings.vote_window_seconds)
-        recent = session.scalar(select(func.count()).select_from(FeedbackVote).where(
+        recent = connection.scalar(select(func.count()).select_from(FeedbackVote).where(
             FeedbackVote.ip == ip, FeedbackVote.created_at >= since)) or 0
         if recent >= settings.votes_per_ip:
             raise TooManyVotes("Too many votes from your network recently. Please try again later.")
 
 
-def _adjust(session: Session, item_id: int, delta: int) -> None:
+def _adjust(connection: Connection, item_id: int, delta: int) -> None:
     now = utcnow()
-    session.execute(
+    connection.execute(
         update(FeedbackItem).where(FeedbackItem.id == item_id)
         .values(votes=FeedbackItem.votes + delta, votes_dirty_since=func.coalesce(FeedbackItem.votes_dirty_since, now))
-        .execution_options(synchronize_session=False)
     )
 
 
@@ -122,22 +124,22 @@ def cast_vote(database: Database, settings: FeedbackSettings, secret: str, item_
     """Count this browser's vote (again voting changes nothing); raise VoteRefused when not possible."""
     voter = voter_hash(secret, token)
 
-    def check(session: Session) -> VoteResult | None:
+    def check(connection: Connection) -> VoteResult | None:
         """This browser's counted vote, or None when a new one may be counted."""
-        item = _votable(session, item_id)
+        item = _votable(connection, item_id)
         mine = select(FeedbackVote.id).where(FeedbackVote.item_id == item_id, FeedbackVote.voter_hash == voter)
-        if session.scalar(mine) is not None:
+        if connection.scalar(mine) is not None:
             return VoteResult(item_id, item.votes, True)
         if item.merged_into_id is not None or item.status in settings.closed_statuses:
             raise VotingClosed("This item takes no more votes.")
-        _check_limits(session, settings, item_id, ip)
+        _check_limits(connection, settings, item_id, ip)
         return None
 
-    def count(session: Session, _: None) -> VoteResult:
-        session.add(FeedbackVote(item_id=item_id, voter_hash=voter, ip=ip))
-        session.flush()
-        _adjust(session, item_id, +1)
-        return VoteResult(item_id, _current(session, item_id), True)
+    def count(connection: Connection, _: None) -> VoteResult:
+        # A Core INSERT, as for comments: no ORM unit of work for one row.
+        connection.execute(_INSERT_VOTE, {"item_id": item_id, "voter_hash": voter, "ip": ip, "created_at": utcnow()})
+        _adjust(connection, item_id, +1)
+        return VoteResult(item_id, _current(connection, item_id), True)
 
     try:
         # Votes from one address run one at a time on PostgreSQL too, so its limits see each other's votes.
@@ -151,15 +153,13 @@ def cast_vote(database: Database, settings: FeedbackSettings, secret: str, item_
 def withdraw_vote(database: Database, secret: str, item_id: int, token: str) -> VoteResult:
     """Take this browser's vote back (none there: nothing changes)."""
     voter = voter_hash(secret, token)
-    with database.write() as session:
-        _votable(session, item_id)
-        vote = session.scalar(select(FeedbackVote).where(FeedbackVote.item_id == item_id,
-                                                         FeedbackVote.voter_hash == voter))
-        if vote is not None:
-            session.delete(vote)
-            session.flush()
-            _adjust(session, item_id, -1)
-        return VoteResult(item_id, _current(session, item_id), False)
+    with database.write_connection() as connection:
+        _votable(connection, item_id)
+        removed = connection.execute(delete(FeedbackVote).where(FeedbackVote.item_id == item_id,
+                                                                FeedbackVote.voter_hash == voter))
+        if removed.rowcount:
+            _adjust(connection, item_id, -1)
+        return VoteResult(item_id, _current(connection, item_id), False)
 
 
 def has_voted(database: Database, secret: str, item_id: int, token: str) -> bool:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import lxml.html
 import pytest
+from sqlalchemy import select
 
 from cluetrain.content_format import read_feedback
+from comments_service import feedback_api, feedback_intake
+from comments_service.feedback_models import FeedbackAuditAction, FeedbackAuditEntry, FeedbackItem, FeedbackStatusChange
 from comments_service.models import BuildOutcome, SiteBuild, utcnow
 from tests.service.feedback_fixtures import feedback_form, feedback_json, item_file, manifest_with_items, submit
 
@@ -136,3 +139,23 @@ def test_receipt_links_to_the_item_page_once_built(app, client, auth, project):
     after = client.get(f"/api/feedback/receipts/{token}").get_json()
     assert after["status"] == "published"
     assert after["permalink"] == f"http://127.0.0.1:8000/feedback/{receipt['id']}-item/"
+
+
+def test_the_answer_describes_exactly_the_stored_item_its_status_and_its_audit_entry(make_app, database_url,
+                                                                                     monkeypatch):
+    answered = []
+    monkeypatch.setattr(feedback_api, "submit_feedback",
+                        lambda sent: answered.append(feedback_intake.submit_feedback(sent)) or answered[-1])
+    app = make_app(DATABASE_URL=database_url)
+    assert app.test_client().post("/api/feedback", json=feedback_json()).status_code == 202
+    [accepted] = answered
+    columns = [column.key for column in FeedbackItem.__table__.columns]
+    with app.extensions["cluetrain"].database.read() as session:
+        [stored] = session.scalars(select(FeedbackItem))
+        [change] = session.scalars(select(FeedbackStatusChange))
+        [entry] = session.scalars(select(FeedbackAuditEntry))
+    assert {key: getattr(accepted.item, key) for key in columns} == {key: getattr(stored, key) for key in columns}
+    assert (change.item_id, change.status, change.at, change.by) == (stored.id, "new", stored.created_at, None)
+    assert (entry.actor, entry.action, entry.item_id) == ("rules", FeedbackAuditAction.SUBMIT, stored.id)
+    assert entry.reason == "default: no rule approved it; the default is to hold"
+    assert entry.details == {"decision": "hold"}

@@ -101,7 +101,7 @@ def test_database_down_keeps_the_text(client, app, monkeypatch):
     def locked(*_args, **_kwargs):
         raise OperationalError("BEGIN IMMEDIATE", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(app.extensions["cluetrain"].database, "write", locked)
+    monkeypatch.setattr(app.extensions["cluetrain"].database, "write_connection", locked)
     response = client.post("/comments", data=form_fields(**TYPED))
     assert response.status_code == 503
     assert_form_kept(response.data, TYPED)

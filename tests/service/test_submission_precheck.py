@@ -133,7 +133,7 @@ def test_the_one_statement_snapshot_answers_as_the_per_rule_queries_do(make_app,
     with database.read() as session:
         past = DatabaseHistory(session)
         for c in CANDIDATES:
-            snap = take_snapshot(session, c, "k2" if c.author == "Cy" else "none", 600.0)
+            snap = take_snapshot(session.connection(), c, "k2" if c.author == "Cy" else "none", 600.0)
             assert snap.earlier_id == ("c000000000002" if c.author == "Cy" else None)
             assert snap.is_duplicate(c) == past.is_duplicate(c), c
             assert snap.ban_matching(ip=c.ip, email=c.email) == past.ban_matching(ip=c.ip, email=c.email), c
