@@ -25,6 +25,7 @@ from cluetrain import site_settings
 from cluetrain.content_format import ContentFormatError, comment_path, load_comments
 
 from .generators import CommentFeedsGenerator, ThreadManifestGenerator
+from .macro_modules import share_modules
 from .rendered import RenderedBodies
 from .threads import Thread, build_tree, discussion_state, thread_key_of, walk
 
@@ -140,3 +141,4 @@ def register() -> None:
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(attach_threads)
     signals.get_generators.connect(add_generators)
+    signals.generator_init.connect(share_modules)

@@ -1,0 +1,53 @@
+"""Macro templates imported with context are shared between pages only when what they read is the same."""
+
+from __future__ import annotations
+
+from jinja2 import DictLoader, Environment
+
+from plugins.cluetrain_comments.macro_modules import MODULES_ATTRIBUTE, SharedModuleTemplate, free_names
+
+TEMPLATES = {
+    "_m.html": '{% import "_inner.html" as inner with context %}'
+               '{% macro link(x) %}<a href="{{ SITEURL }}/{{ x }}">{{ inner.who() }}</a>{% endmacro %}',
+    "_inner.html": "{% macro who() %}{{ author or 'nobody' }}{% endmacro %}",
+    "page.html": '{% import "_m.html" as m with context %}{{ m.link(slug) }}',
+}
+
+
+def _environment() -> Environment:
+    environment = Environment(loader=DictLoader(TEMPLATES), autoescape=True)
+    environment.template_class = SharedModuleTemplate
+    return environment
+
+
+def test_free_names_include_imported_templates() -> None:
+    assert free_names(_environment(), "_m.html") == {"SITEURL", "author"}
+
+
+def test_modules_follow_the_values_they_read() -> None:
+    environment = _environment()
+    page = environment.get_template("page.html")
+    assert page.render(SITEURL="https://a", slug="one") == '<a href="https://a/one">nobody</a>'
+    assert page.render(SITEURL="https://a", slug="two", other=object()) == '<a href="https://a/two">nobody</a>'
+    assert page.render(SITEURL="..", slug="two") == '<a href="../two">nobody</a>'
+    assert page.render(SITEURL="..", slug="two", author="<Ann>") == '<a href="../two">&lt;Ann&gt;</a>'
+    kept = getattr(environment, MODULES_ATTRIBUTE)
+    # Per template: SITEURL "https://a", then "..", then ".." with an author (the slug is not read by _m.html).
+    assert len([key for key in kept.modules if key[0] == "_m.html"]) == 3
+
+
+def test_objects_compare_by_identity() -> None:
+    class Author:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __str__(self) -> str:
+            return self.name
+
+    environment = _environment()
+    page = environment.get_template("page.html")
+    first, second = Author("Ann"), Author("Bo")
+    assert page.render(SITEURL="", slug="x", author=first) == '<a href="/x">Ann</a>'
+    first.name = "Ann B."  # changed in place: the kept module reads it at call time
+    assert page.render(SITEURL="", slug="x", author=first) == '<a href="/x">Ann B.</a>'
+    assert page.render(SITEURL="", slug="x", author=second) == '<a href="/x">Bo</a>'
