@@ -6,9 +6,10 @@
     uv run python benchmarks/submission_profile.py --statements             # the SQL of one submission
     uv run python benchmarks/submission_profile.py --statements --rounds 5  # ... and the best of 5 timings
 
-The app is created exactly as `cluetrain.cli:wsgi_app()` does, over the built project of
-submission_benchmark.py (built here if missing), with the same settings (TRUSTED_PROXIES=1, default
-rules); requests go through Flask's test client, one visitor address each.
+The app is created exactly as `cluetrain.cli:wsgi_app()` does, over a project like the one of
+submission_benchmark.py (built here if missing or with --rebuild; every run starts a new database), with
+the same settings (TRUSTED_PROXIES=1, default rules); requests go through Flask's test client, one
+visitor address each.
 
 With --concurrency N, N threads submit at once (no profiler) and the script reports how long each
 submission waited for the write lock (the writers' kernel lock, then `BEGIN IMMEDIATE`) against
@@ -22,6 +23,7 @@ import argparse
 import cProfile
 import os
 import pstats
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -127,10 +129,15 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--concurrency", type=int, default=0, help="threads submitting at once; 0: profile")
     parser.add_argument("--statements", action="store_true", help="print one submission's SQL, then time -n")
+    parser.add_argument("--rebuild", action="store_true", help="build the site even if an earlier run built it")
     parser.add_argument("--rounds", type=int, default=1, help="with --statements: time -n this many times, best")
     args = parser.parse_args()
-    project = sb.make_project(ROOT / "ours", THREAD)
-    sb.build_site(project, "http://127.0.0.1:8000")
+    project = ROOT / "ours"
+    if args.rebuild or not (project / "output" / "threads.json").exists():
+        sb.make_project(project, THREAD)
+        sb.build_site(project, "http://127.0.0.1:8000")
+    else:  # the site as built before (the theme being edited cannot break A/B runs), a new database
+        shutil.rmtree(project / "instance", ignore_errors=True)
     for key, value in sb.cluetrain_env(project, TRUSTED_PROXIES="1", SITE_URL="http://127.0.0.1:8000",
                                        PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0").items():
         os.environ[key] = value

@@ -23,7 +23,8 @@ from comments_service.validation import FORM_FIELDS
 
 bp = Blueprint("submission", __name__)
 JSON_KEYS = (*FORM_FIELDS, "hp", "form_token", "idempotency_key", "notify")  # notify: community notifications
-UNAVAILABLE = "The comment service is restarting or busy, so your comment was not sent. Please send it again in a moment."
+UNAVAILABLE = ("The comment service is restarting or busy, so your comment was not sent. "
+               "Please send it again in a moment.")
 FORBIDDEN_ORIGIN = "This page is not allowed to post comments here."
 
 
@@ -99,8 +100,9 @@ def post_form():
     form_token = request.form.get("form_token") or None
     if not origin_allowed():
         return render_form(values, status=HTTPStatus.FORBIDDEN, message=FORBIDDEN_ORIGIN, form_token=form_token)
-    submission = Submission(fields=values, source=cf.CommentSource.WEB, idempotency_key=values["idempotency_key"] or None,
-                            honeypot=request.form.get("hp", ""), form_token=form_token, **_sender())
+    submission = Submission(fields=values, source=cf.CommentSource.WEB,
+                            idempotency_key=values["idempotency_key"] or None, honeypot=request.form.get("hp", ""),
+                            form_token=form_token, **_sender())
     try:
         accepted = submit(submission)
     except SubmissionRefused as exc:
@@ -147,7 +149,7 @@ def post_json():
     approved = accepted.comment.status is CommentStatus.APPROVED
     code = HTTPStatus.CREATED if approved else HTTPStatus.ACCEPTED
     body = receipt.as_json() | {"replayed": accepted.replayed}
-    return jsonify(body), code, {"Location": receipt.url}
+    return jsonify(body), code, {"Location": body["receipt_url"]}  # built once: url_for is not cheap
 
 
 @bp.get("/api/form-token")
