@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -119,13 +120,19 @@ def _configure_sqlite(engine: Engine, busy_timeout: float) -> None:
 @contextmanager
 def file_lock(path: Path) -> Iterator[None]:
     """An exclusive lock between processes on this machine (held on a lock file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    # A bare descriptor, and the folder made only when missing: every submission takes this lock, and a file
+    # object plus an always-failing mkdir cost 20 µs of its CPU time, os.open 3 µs.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC
+    try:
+        descriptor = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, flags, 0o666)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # which releases the lock
 
 
 def upgrade(database: Database, lock_path: Path) -> None:

@@ -62,3 +62,27 @@ def test_concurrent_writers_on_one_sqlite_file(make_app, project):
     assert count == len(stored) == len(distinct) and stored == set(distinct)
     print(f"\n{len(acknowledged)} submissions from {PROCESSES} processes in {elapsed:.1f} s "
           f"({len(acknowledged) / elapsed:.0f}/s)")
+
+
+def test_the_writers_file_lock_excludes_other_holders_and_makes_its_folder(tmp_path):
+    import threading
+
+    from comments_service.db import file_lock
+
+    path = tmp_path / "missing" / "comments.sqlite3.write-lock"
+    events: list[str] = []
+    held = threading.Event()
+
+    def second() -> None:
+        held.wait()
+        with file_lock(path):
+            events.append("second")
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with file_lock(path):  # the folder does not exist yet
+        held.set()
+        time.sleep(0.2)  # the other holder tries meanwhile: it must wait
+        events.append("first")
+    thread.join()
+    assert events == ["first", "second"] and path.exists()
