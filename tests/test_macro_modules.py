@@ -51,3 +51,23 @@ def test_objects_compare_by_identity() -> None:
     first.name = "Ann B."  # changed in place: the kept module reads it at call time
     assert page.render(SITEURL="", slug="x", author=first) == '<a href="/x">Ann B.</a>'
     assert page.render(SITEURL="", slug="x", author=second) == '<a href="/x">Bo</a>'
+
+
+def test_rendered_once_follows_arguments_and_state() -> None:
+    from plugins.cluetrain_comments.macro_modules import rendered_once
+
+    environment = Environment(loader=DictLoader({
+        "_card.html": "{% macro card(x) %}{{ x }}:{{ count() }}{% endmacro %}",
+        "page.html": '{% import "_card.html" as c with context %}{{ c.card|rendered_once(name, thread=thread) }}',
+    }), autoescape=True)
+    environment.template_class = SharedModuleTemplate
+    environment.filters["rendered_once"] = rendered_once
+    calls: list[int] = []
+    environment.globals["count"] = lambda: calls.append(1) or len(calls)
+    page = environment.get_template("page.html")
+    first, second = object(), object()
+    assert page.render(name="a", thread=first) == "a:1"
+    assert page.render(name="a", thread=first) == "a:1"  # same argument, same state: kept
+    assert page.render(name="b", thread=first) == "b:2"
+    assert page.render(name="a", thread=second) == "a:3"  # the state was replaced: drawn again
+    assert page.render(name="<a>", thread=second) == "&lt;a&gt;:4"

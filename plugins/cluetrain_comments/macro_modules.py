@@ -1,10 +1,12 @@
 """Macro templates imported ``with context`` built once per distinct context instead of once per page.
 
 Jinja runs a template imported with context again on every import: every page of ours imports
-``_macros.html`` (base.html) and feedback pages import two or three more, ~30 µs each. A module
+``_shell.html`` (base.html) and feedback pages import two or three more, ~30 µs each. A module
 behaves only according to the values of the names its templates read from the context, so a
-module is reused while those values are the same objects (or equal strings). Modules are kept on
-the Jinja environment, which each generator of each build makes anew: never shared by two sites.
+module is reused while those values are the same objects (or equal strings). On top of that, the
+``rendered_once`` filter keeps a macro's output per arguments (the site's header and footer).
+Both are kept on the Jinja environment, which each generator of each build makes anew: never
+shared by two sites, and gone before a page, post or setting can change (they need a full build).
 """
 
 from __future__ import annotations
@@ -12,10 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import Environment, Template, meta
+from jinja2 import Environment, Template, Undefined, meta, pass_environment
 from jinja2.environment import TemplateModule
+from jinja2.runtime import Macro
+from markupsafe import Markup
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
+RENDERED_ATTRIBUTE = "cluetrain_rendered_once"
 # Names that filters taking the context read (feedback_card, jsonld) rather than the template text.
 FILTER_READS = ("SITEURL", "SITENAME", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR",
                 "feedback_hub")
@@ -41,7 +46,9 @@ def free_names(environment: Environment, name: str, seen: set[str] | None = None
 
 
 def _key_part(value: Any) -> Any:
-    return value if type(value) is str else (id(value),)
+    if type(value) is str:
+        return value
+    return ("undefined",) if isinstance(value, Undefined) else (id(value),)
 
 
 class _Kept:
@@ -87,8 +94,35 @@ class SharedModuleTemplate(Template):
         return found[0]
 
 
+@pass_environment
+def rendered_once(environment: Environment, macro: Macro, *args: Any, **state: Any) -> Markup:
+    """Jinja filter: ``macro(*args)``, rendered again only for other arguments or another ``state``.
+
+    Arguments and state compare as the same objects (or equal strings): for macros drawn from objects
+    that are replaced, never changed, during a build (state names the parts replaced separately, such
+    as a post's thread); what the macro reads from the context is part of its module's identity.
+    """
+    rendered: dict[tuple[Any, ...], tuple[tuple[Any, ...], Markup]] | None = getattr(
+        environment, RENDERED_ATTRIBUTE, None)
+    if rendered is None:
+        rendered = {}
+        setattr(environment, RENDERED_ATTRIBUTE, rendered)
+    key = (macro.name, *map(_key_part, args))
+    # The macro (so its module), arguments and state stay referenced, so none of their ids can be reused.
+    now = (macro, *args, *state, *state.values())
+    found = rendered.get(key)
+    if found is None or not _same(found[0], now):
+        found = rendered[key] = (now, Markup(macro(*args)))
+    return found[1]
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) == len(b) and all(x is y or (type(x) is str and x == y) for x, y in zip(a, b, strict=True))
+
+
 def share_modules(generator: Any) -> None:
-    """At ``generator_init``: make this generator's templates share their ``with context`` modules."""
+    """At ``generator_init``: share ``with context`` modules of this generator's templates; offer rendered_once."""
     environment = getattr(generator, "env", None)
     if isinstance(environment, Environment) and environment.template_class is Template:
         environment.template_class = SharedModuleTemplate
+        environment.filters["rendered_once"] = rendered_once
