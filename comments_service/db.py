@@ -6,7 +6,7 @@ import fcntl
 import logging
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -57,19 +57,18 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A write transaction, committed on leaving the block and rolled back on error."""
-        if self.write_queue is None:
-            with self._writer() as session, session.begin():
-                yield session
-            return
-        with file_lock(self.write_queue), self._writer() as session, session.begin():
+        with self._write_queue(), self._writer() as session, session.begin():
             yield session
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:
         """A write transaction as a Core connection (no ORM session), committed on leaving the block."""
-        queue = file_lock(self.write_queue) if self.write_queue else nullcontext()
-        with queue, self._write_engine.begin() as connection:
+        with self._write_queue(), self._write_engine.begin() as connection:
             yield connection
+
+    def _write_queue(self) -> AbstractContextManager[None]:
+        """Wait for this database file's other writers on this machine (see __init__)."""
+        return file_lock(self.write_queue) if self.write_queue else nullcontext()
 
     def serialize(self, connection: Session | Connection, key: int) -> None:
         """Make write transactions that call this with ``key`` run one at a time, until this one ends."""
@@ -83,17 +82,20 @@ class Database:
         """``check`` read-only; unless it answered, ``check`` again serialized on ``key``, then ``write``; commit."""
         # The first check takes no write lock: a retry or a refusal never queues behind writers. Another request may
         # store a duplicate or a flood after it, so the check is repeated on the committed state, under the lock.
-        # Core connections, not ORM sessions: a submission's few statements cost less than a session's bookkeeping.
+        # One Core connection for both, not ORM sessions: a submission's few statements cost less than a session's
+        # bookkeeping or a second trip through the pool.
         with self.engine.connect() as connection:
             outcome = check(connection)
-        if isinstance(outcome, answered):
-            return outcome
-        with self.write_connection() as connection:
-            self.serialize(connection, key)
-            outcome = check(connection)
             if isinstance(outcome, answered):
-                return outcome  # e.g. stored by a concurrent identical request since the first check
-            answer = write(connection, outcome)  # type: ignore[arg-type]  # not an answer, so what check decided
+                return outcome
+            connection.rollback()  # the read-only transaction; the write's begins with BEGIN IMMEDIATE
+            connection.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+            with self._write_queue(), connection.begin():
+                self.serialize(connection, key)
+                outcome = check(connection)
+                if isinstance(outcome, answered):
+                    return outcome  # e.g. stored by a concurrent identical request since the first check
+                answer = write(connection, outcome)  # type: ignore[arg-type]  # not an answer, so what check decided
         return answer  # only now committed (and, on SQLite, synced): the caller may acknowledge it
 
     def dispose(self) -> None:
