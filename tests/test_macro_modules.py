@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from jinja2 import DictLoader, Environment
 
-from plugins.cluetrain_comments.macro_modules import MODULES_ATTRIBUTE, SharedModuleTemplate, free_names
+from plugins.cluetrain_comments.macro_modules import (
+    MODULES_ATTRIBUTE,
+    NameRecordingCodeGenerator,
+    SharedModuleTemplate,
+    free_names,
+)
 
 TEMPLATES = {
     "_m.html": '{% import "_inner.html" as inner with context %}'
@@ -17,11 +22,25 @@ TEMPLATES = {
 def _environment() -> Environment:
     environment = Environment(loader=DictLoader(TEMPLATES), autoescape=True)
     environment.template_class = SharedModuleTemplate
+    environment.code_generator_class = NameRecordingCodeGenerator
     return environment
 
 
 def test_free_names_include_imported_templates() -> None:
-    assert free_names(_environment(), "_m.html") == {"SITEURL", "author"}
+    environment = _environment()
+    assert free_names(environment.get_template("_m.html")) == {"SITEURL", "author"}
+    assert free_names(environment.get_template("page.html")) == {"SITEURL", "author", "slug"}
+
+
+def test_a_template_importing_a_computed_name_is_never_shared() -> None:
+    environment = _environment()
+    environment.loader.mapping["_dyn.html"] = (  # type: ignore[union-attr]
+        "{% import which as m with context %}{% macro go() %}{{ m.link('x') }}{% endmacro %}")
+    page = environment.from_string('{% import "_dyn.html" as d with context %}{{ d.go() }}')
+    assert free_names(environment.get_template("_dyn.html")) is None
+    for siteurl in ("a", "a", "b"):
+        assert page.render(which="_m.html", SITEURL=siteurl) == f'<a href="{siteurl}/x">nobody</a>'
+    assert not [key for key in getattr(environment, MODULES_ATTRIBUTE).modules if key[0] == "_dyn.html"]
 
 
 def test_modules_follow_the_values_they_read() -> None:
@@ -61,6 +80,7 @@ def test_rendered_once_follows_arguments_and_state() -> None:
         "page.html": '{% import "_card.html" as c with context %}{{ c.card|rendered_once(name, thread=thread) }}',
     }), autoescape=True)
     environment.template_class = SharedModuleTemplate
+    environment.code_generator_class = NameRecordingCodeGenerator
     environment.filters["rendered_once"] = rendered_once
     calls: list[int] = []
     environment.globals["count"] = lambda: calls.append(1) or len(calls)

@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from jinja2 import Environment, Template, Undefined, meta, pass_environment
+from jinja2 import Environment, Template, Undefined, meta, nodes, pass_environment
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Macro
 from markupsafe import Markup
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
+NAMES_VARIABLE = "cluetrain_names_read"
 RENDERED_ATTRIBUTE = "cluetrain_rendered_once"
 # Names that filters taking the context read (feedback_card, jsonld) rather than the template text.
 FILTER_READS = ("SITEURL", "SITENAME", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR",
@@ -29,19 +31,39 @@ MAX_MODULES = 64
 _MISSING = object()
 
 
-def free_names(environment: Environment, name: str, seen: set[str] | None = None) -> frozenset[str]:
-    """The context names template ``name`` and every template it imports or includes read."""
+class NameRecordingCodeGenerator(CodeGenerator):
+    """Jinja's code generator, also writing into each template the context names it reads and what it imports."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.read_names: set[str] = set()
+
+    def enter_frame(self, frame: Frame) -> None:
+        """As ``jinja2.meta.find_undeclared_variables`` does, during the one compilation there is anyway."""
+        super().enter_frame(frame)
+        self.read_names.update(param for action, param in frame.symbols.loads.values() if action == "resolve")
+
+    def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
+        """The template's code, then ``(names read, templates imported)``, None for a computed template name."""
+        super().visit_Template(node, frame)
+        others = tuple(meta.find_referenced_templates(node))
+        self.writeline(f"{NAMES_VARIABLE} = {(tuple(sorted(self.read_names)), others)!r}")
+
+
+def free_names(template: Template, seen: set[str] | None = None) -> frozenset[str] | None:
+    """The context names ``template`` and every template it imports or includes read; None if unknown."""
+    recorded = template.root_render_func.__globals__.get(NAMES_VARIABLE)
+    if recorded is None or None in recorded[1]:
+        return None
     seen = set() if seen is None else seen
-    seen.add(name)
-    assert environment.loader is not None
-    source = environment.loader.get_source(environment, name)[0]
-    tree = environment.parse(source)
-    names = set(meta.find_undeclared_variables(tree))
-    for other in meta.find_referenced_templates(tree):
-        if other is None:  # a computed name: no way to know what it reads
-            raise LookupError(name)
+    seen.add(template.name or "")
+    names = set(recorded[0])
+    for other in recorded[1]:
         if other not in seen:
-            names |= free_names(environment, other, seen)
+            found = free_names(template.environment.get_template(other, template.name), seen)
+            if found is None:
+                return None
+            names |= found
     return frozenset(names)
 
 
@@ -58,14 +80,11 @@ class _Kept:
         self.names: dict[str, tuple[str, ...]] = {}
         self.modules: dict[tuple[Any, ...], tuple[TemplateModule, tuple[Any, ...]]] = {}
 
-    def names_of(self, environment: Environment, name: str) -> tuple[str, ...]:
-        found = self.names.get(name)
+    def names_of(self, template: Template) -> tuple[str, ...]:
+        found = self.names.get(template.name or "")
         if found is None:
-            try:
-                found = tuple(sorted(free_names(environment, name) | set(FILTER_READS)))
-            except LookupError:
-                found = ()  # never shared
-            self.names[name] = found
+            names = free_names(template)
+            found = self.names[template.name or ""] = () if names is None else tuple(sorted(names | set(FILTER_READS)))
         return found
 
 
@@ -79,7 +98,7 @@ class SharedModuleTemplate(Template):
         if kept is None:
             kept = _Kept()
             setattr(self.environment, MODULES_ATTRIBUTE, kept)
-        names = kept.names_of(self.environment, self.name) if vars is not None and self.name else ()
+        names = kept.names_of(self) if vars is not None and self.name else ()
         if not names:
             return super().make_module(vars, shared, locals)
         scope = {**vars, **locals} if locals else vars
@@ -124,5 +143,6 @@ def share_modules(generator: Any) -> None:
     """At ``generator_init``: share ``with context`` modules of this generator's templates; offer rendered_once."""
     environment = getattr(generator, "env", None)
     if isinstance(environment, Environment) and environment.template_class is Template:
+        environment.code_generator_class = NameRecordingCodeGenerator
         environment.template_class = SharedModuleTemplate
         environment.filters["rendered_once"] = rendered_once
