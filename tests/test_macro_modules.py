@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from jinja2 import DictLoader, Environment
 
 from plugins.cluetrain_comments.macro_modules import (
@@ -91,3 +93,22 @@ def test_rendered_once_follows_arguments_and_state() -> None:
     assert page.render(name="b", thread=first) == "b:2"
     assert page.render(name="a", thread=second) == "a:3"  # the state was replaced: drawn again
     assert page.render(name="<a>", thread=second) == "&lt;a&gt;:4"
+
+
+def test_compiled_templates_are_kept_per_environment_options(tmp_path: Path) -> None:
+    from plugins.cluetrain_comments.macro_modules import bytecode_cache
+
+    settings = {"CACHE_PATH": str(tmp_path), "CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True,
+                "JINJA_ENVIRONMENT": {"trim_blocks": True}}
+    first = bytecode_cache(settings)
+    assert first is not None
+    other = bytecode_cache({**settings, "JINJA_ENVIRONMENT": {"trim_blocks": False}})
+    assert other is not None and other.directory != first.directory
+    assert bytecode_cache({**settings, "LOAD_CONTENT_CACHE": False}) is None
+    assert bytecode_cache({**settings, "JINJA_ENVIRONMENT": {"finalize": lambda value: value}}) is None
+    for _build in range(2):  # compiled, then loaded from the cache: the names read come along
+        environment = _environment()
+        environment.bytecode_cache = bytecode_cache(settings)
+        assert free_names(environment.get_template("page.html")) == {"SITEURL", "author", "slug"}
+        assert environment.get_template("page.html").render(SITEURL="s", slug="x") == '<a href="s/x">nobody</a>'
+    assert len(list(Path(first.directory).iterdir())) == 3

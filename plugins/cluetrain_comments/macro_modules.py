@@ -11,10 +11,13 @@ shared by two sites, and gone before a page, post or setting can change (they ne
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, Template, Undefined, meta, nodes, pass_environment
+import jinja2
+from jinja2 import Environment, FileSystemBytecodeCache, Template, Undefined, meta, nodes, pass_environment
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Macro
@@ -22,6 +25,7 @@ from markupsafe import Markup
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
 NAMES_VARIABLE = "cluetrain_names_read"
+BYTECODE_VERSION = 1  # of NameRecordingCodeGenerator's output: a new one must not load code kept by an old one
 RENDERED_ATTRIBUTE = "cluetrain_rendered_once"
 # Names that filters taking the context read (feedback_card, jsonld) rather than the template text.
 FILTER_READS = ("SITEURL", "SITENAME", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR",
@@ -139,10 +143,23 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y or (type(x) is str and x == y) for x, y in zip(a, b, strict=True))
 
 
+def bytecode_cache(settings: Mapping[str, Any]) -> FileSystemBytecodeCache | None:
+    """Compiled templates kept in CACHE_PATH (each generator compiles its templates again, every build)."""
+    options = repr(sorted(settings.get("JINJA_ENVIRONMENT", {}).items()))
+    if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")) or " at 0x" in options:
+        return None  # caches off, or an option without a stable text (a function): nothing to name the folder by
+    # The code depends on the environment's options and this generator besides the source (Jinja's own key).
+    digest = hashlib.sha256(f"{BYTECODE_VERSION}|{jinja2.__version__}|{options}".encode()).hexdigest()[:16]
+    folder = Path(settings["CACHE_PATH"]) / f"jinja-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(folder))
+
+
 def share_modules(generator: Any) -> None:
     """At ``generator_init``: share ``with context`` modules of this generator's templates; offer rendered_once."""
     environment = getattr(generator, "env", None)
     if isinstance(environment, Environment) and environment.template_class is Template:
         environment.code_generator_class = NameRecordingCodeGenerator
         environment.template_class = SharedModuleTemplate
+        environment.bytecode_cache = bytecode_cache(generator.settings)
         environment.filters["rendered_once"] = rendered_once
