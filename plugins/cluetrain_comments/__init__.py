@@ -24,6 +24,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from cluetrain import site_settings
 from cluetrain.content_format import ContentFormatError, comment_path, load_comments
 
+from .day_format import remember_days
 from .generators import CommentFeedsGenerator, ThreadManifestGenerator
 from .macro_modules import share_modules
 from .rendered import RenderedBodies
@@ -142,3 +143,4 @@ def register() -> None:
     signals.all_generators_finalized.connect(attach_threads)
     signals.get_generators.connect(add_generators)
     signals.generator_init.connect(share_modules)
+    signals.generator_init.connect(remember_days)
