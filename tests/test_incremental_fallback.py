@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import subprocess
+import sys
+import textwrap
 
 import pytest
 
@@ -10,8 +13,9 @@ from cluetrain.build import BuildError
 from cluetrain.content_format import dumps_feedback, read_feedback, remove_feedback, write_feedback
 from cluetrain.incremental import ChangeKind, UpdateMode, classify
 from cluetrain.incremental.changes import classify_path
+from tests.conftest import REPO
 from tests.feedback_helpers import write_item
-from tests.incremental_helpers import differences, fresh_build, resident
+from tests.incremental_helpers import differences, fresh_build, overrides, resident
 
 
 def test_changed_files_are_classified(site):
@@ -126,3 +130,18 @@ def test_changes_named_once_are_not_found_again_by_timestamps(site):
     assert report.mode is UpdateMode.INCREMENTAL and report.written[0] == "posts/p2/index.html"
     assert "posts/p1/index.html" not in report.written
     assert differences(site.output, fresh_build(site)[0]) == []
+
+
+def test_the_chart_renderer_is_loaded_by_the_full_build_not_by_the_first_approval(site):
+    site.post("p1")
+    resident(site)  # a first full build draws the charts into the cache
+    script = textwrap.dedent(f"""
+        import sys
+        import datetime
+        sys.path.insert(0, {str(REPO)!r})
+        from cluetrain.incremental import ResidentSite
+        ResidentSite({str(REPO)!r}, {overrides(site)!r}).full_build("start")  # every chart from the cache
+        print("matplotlib.figure" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, cwd=REPO)
+    assert out.stdout.strip().splitlines()[-1] == "True"  # loaded by the community plugin's warm_up() hook

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 CONTENT_CHANGED_HOOK = "after_content_changed"
 # A generator with this method (called after the one above) names threads whose pages show what it changed.
 THREADS_HOOK = "threads_to_rerender"
+# A generator with this method loads, after a full build, what its first incremental update would otherwise load.
+WARM_UP_HOOK = "warm_up"
 
 
 class UpdateMode(enum.StrEnum):
@@ -103,6 +105,9 @@ class ResidentSite:
 
         stats = build_site(load_settings(self.project_root, self.overrides), factory=factory)
         self.pelican, self.stamps = made[-1], stamps
+        for generator in self.pelican.plugin_generators():
+            if hasattr(generator, WARM_UP_HOOK):
+                getattr(generator, WARM_UP_HOOK)()  # now, not in the first approval's update
         # The whole site stays in memory: keep it out of the collector's full passes, which would otherwise
         # re-scan it during updates (300+ ms pauses at 2,000 posts). The next build_site unfreezes it.
         gc.collect()

@@ -60,12 +60,21 @@ def _tick_positions(count: int, most: int = 12) -> list[int]:
     return list(range(0, count, step))
 
 
-def draw_svg(chart: Chart) -> bytes:
-    """The chart drawn now as a bar chart (grouped when it has several series), as SVG bytes."""
+def load_renderer() -> Any:
+    """matplotlib's Figure, imported on first use (~1 s): a build whose charts are all cached never pays it."""
     import matplotlib
 
     matplotlib.use("svg", force=False)
     from matplotlib.figure import Figure
+
+    return Figure
+
+
+def draw_svg(chart: Chart) -> bytes:
+    """The chart drawn now as a bar chart (grouped when it has several series), as SVG bytes."""
+    import matplotlib
+
+    Figure = load_renderer()  # noqa: N806 - the class, under its own name
 
     labels = [label for label, _ in chart.rows]
     with matplotlib.rc_context({"svg.hashsalt": HASH_SALT, "svg.fonttype": "none", "font.size": 9,

@@ -19,7 +19,7 @@ from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_f
 
 from .activity import Headline, MonthActivity, headline, monthly_activity
 from .authors import AuthorActivity, author_activity
-from .charts import Chart, chart_cache_for, render_svg
+from .charts import Chart, chart_cache_for, load_renderer, render_svg
 from .contributors import Level, LevelBadges, Standing, check_levels, check_points, rank
 from .stats_charts import author_chart, community_charts
 
@@ -141,6 +141,10 @@ class CommunityGenerator(Generator):
         self._changed_levels = frozenset(key for key in levels_before.keys() | levels_after.keys()
                                          if levels_before.get(key) != levels_after.get(key))
         return [path for path, data in after.items() if before.get(path) != data]
+
+    def warm_up(self) -> None:
+        """Hook for the resident builder after a full build: load the chart renderer before an update needs it."""
+        load_renderer()
 
     def threads_to_rerender(self) -> set[str]:
         """Hook for the resident builder, after ``after_content_changed``: threads showing a changed badge.
