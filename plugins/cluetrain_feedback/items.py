@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ class FeedbackEntry:
     html: Markup
     text: str
     answer: OfficialAnswer | None
-    source_path: str
+    content_root: Path
     feed_url: str | None
     merged_into: FeedbackEntry | None = None
     duplicates: list[FeedbackEntry] = field(default_factory=list)
@@ -107,6 +108,11 @@ class FeedbackEntry:
     @property
     def id(self) -> int:
         return self.item.id
+
+    @cached_property
+    def source_path(self) -> str:
+        """The item's file, for error messages: found only when asked (~40 µs of path look-ups each)."""
+        return str(feedback_path(self.content_root, self.item.id, self.item.slug))
 
     @property
     def slug(self) -> str:
@@ -173,21 +179,24 @@ class FeedbackEntry:
         return max([self.modified, *([latest] if latest else [])])
 
 
-def _history(item: FeedbackItem, scheme: StatusScheme, source: str) -> list[HistoryEntry]:
+def _history(item: FeedbackItem, scheme: StatusScheme) -> list[HistoryEntry]:
     changes = item.history or ()
     if not changes:
-        return [HistoryEntry(scheme.get(item.status, source), item.date, None, None)]
+        return [HistoryEntry(scheme.get(item.status), item.date, None, None)]
     entries: list[HistoryEntry] = []
     for change in changes:
         previous = entries[-1].status if entries else None
-        entries.append(HistoryEntry(scheme.get(change.status, source), change.date, change.by, previous))
+        entries.append(HistoryEntry(scheme.get(change.status), change.date, change.by, previous))
     return entries
 
 
 def make_entry(item: FeedbackItem, scheme: StatusScheme, content_root: Path, feed_pattern: str | None,
                rendered: MarkdownCache) -> FeedbackEntry:
     """Render one item (through ``rendered``); unknown statuses are errors naming its file."""
-    source = str(feedback_path(content_root, item.id, item.slug))
+    try:
+        status, history = scheme.get(item.status), _history(item, scheme)
+    except ContentFormatError as exc:
+        raise ContentFormatError(exc.problem, feedback_path(content_root, item.id, item.slug)) from None
     html, text = rendered.render(item.body)
     answer = None
     if item.answer is not None:
@@ -195,13 +204,13 @@ def make_entry(item: FeedbackItem, scheme: StatusScheme, content_root: Path, fee
         answer = OfficialAnswer(answer_html, answer_text, item.answer.author, item.answer.date)
     return FeedbackEntry(
         item=item,
-        status=scheme.get(item.status, source),
+        status=status,
         tags=[FeedbackTag(tag, tag_slug(tag)) for tag in item.tags],
-        history=_history(item, scheme, source),
+        history=history,
         html=html,
         text=text,
         answer=answer,
-        source_path=source,
+        content_root=content_root,
         feed_url=feed_pattern.format(id=item.id) if feed_pattern else None,
     )
 
