@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -159,12 +160,13 @@ def iter_feedback_files(content_root: Path) -> Iterator[Path]:
     root = Path(content_root) / FEEDBACK_DIR
     if not root.is_dir():
         return
-    for path in sorted(root.iterdir()):
-        if path.name.startswith("."):
-            continue
-        if path.is_dir() or not FEEDBACK_FILE_PATTERN.fullmatch(path.name):
-            raise ContentFormatError("feedback/ holds only <id>-<slug>.md files", path)
-        yield path
+    # scandir: the kind of each entry comes with its name, without a stat() per item file.
+    with os.scandir(root) as found:
+        files = sorted((entry.name, entry.is_dir()) for entry in found if not entry.name.startswith("."))
+    for name, is_dir in files:
+        if is_dir or not FEEDBACK_FILE_PATTERN.fullmatch(name):
+            raise ContentFormatError("feedback/ holds only <id>-<slug>.md files", root / name)
+        yield root / name
 
 
 def load_feedback(content_root: Path) -> list[FeedbackItem]:
