@@ -24,7 +24,8 @@ from comments_service.models import CommentStatus, utcnow
 
 VOTER_TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,128}")
 MAX_COUNT_IDS = 200
-_INSERT_VOTE = insert(FeedbackVote.__table__)
+_INSERT_VOTE = insert(FeedbackVote.__table__)  # built once: SQLAlchemy reuses the compiled statement
+_VOTABLE = select(FeedbackItem.moderation, FeedbackItem.votes, FeedbackItem.merged_into_id, FeedbackItem.status)
 
 
 class VoteRefused(Exception):
@@ -73,9 +74,6 @@ def voter_hash(secret: str, token: str) -> str:
     if not isinstance(token, str) or not VOTER_TOKEN_PATTERN.fullmatch(token):
         raise BadVoterToken("Send a voter token of 16-128 letters, digits, '-' or '_'.")
     return hmac.new(secret.encode(), token.encode(), hashlib.sha256).hexdigest()
-
-
-_VOTABLE = select(FeedbackItem.moderation, FeedbackItem.votes, FeedbackItem.merged_into_id, FeedbackItem.status)
 
 
 def _votable(connection: Connection, item_id: int) -> Row[tuple[CommentStatus, int, int | None, str]]:
