@@ -84,15 +84,16 @@ def vars_of(document: SearchDocument) -> dict:
     return {name: getattr(document, name) for name in document.__dataclass_fields__}
 
 
-def lexicon(path: Path) -> Iterator[tuple[str, bytes, int, float]]:
-    """Every term with its document frequency and total weight (spelling fields: the terms only)."""
+def lexicon(path: Path) -> Iterator[tuple[str, bytes, tuple]]:
+    """Every term with the statistics ranking uses (spelling fields: the terms only)."""
     with open_dir(str(path), indexname=INDEX_NAME).reader() as reader:
         for fieldname, term in reader.all_terms():
             info = reader.term_info(fieldname, term)
             if fieldname.startswith("spell_"):
-                yield fieldname, term, 0, 0.0
+                yield fieldname, term, ()
             else:
-                yield fieldname, term, info.doc_frequency(), info.weight()
+                yield fieldname, term, (info.doc_frequency(), info.weight(), info.max_weight(),
+                                        info.min_length(), info.max_length())
 
 
 @pytest.mark.usefixtures("fixed_snippets")

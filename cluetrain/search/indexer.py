@@ -82,7 +82,8 @@ def synchronize(
     writes: list[SearchDocument] = []
     for doc_id, document in wanted.items():
         previous = stored.get(doc_id)
-        if previous == document.signature:
+        # Signing costs JSON and a hash: a document the index lacks is signed once, when written, not compared.
+        if previous is not None and previous == document.signature:
             report.unchanged += 1
             continue
         (report.updated if previous is not None else report.added).append(doc_id)

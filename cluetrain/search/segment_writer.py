@@ -9,6 +9,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.index import Index
 from whoosh.reading import IndexReader, SegmentReader
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from cluetrain.search.analysis import one_pass_fields
@@ -28,6 +29,21 @@ class _ColumnCachingReader(W3PerDocReader):
         return self._readers[fieldname]
 
 
+class _Lengths:
+    """Document lengths as the per-document reader gives them at commit, from the writer's memory."""
+
+    def __init__(self, lengths: dict[str, bytearray]) -> None:
+        self._lengths = lengths
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        """The field's length in the document, quantised as stored (W3PerDocReader.doc_field_length)."""
+        column = self._lengths.get(fieldname)
+        if column is None:
+            return default
+        lbyte = column[docnum] if docnum < len(column) else 0
+        return byte_to_length(lbyte) if lbyte else None
+
+
 class SegmentWriter3(SegmentWriter):
     """Whoosh's SegmentWriter, with one analysis per stemmed text field and cached absent columns."""
 
@@ -36,6 +52,9 @@ class SegmentWriter3(SegmentWriter):
         self._one_pass = one_pass_fields(self.schema)
         # Unstemmed words per spelling field, written once per segment (see _flush_segment).
         self._spelling: dict[str, set[str]] = defaultdict(set)
+        # Each added document's length byte per field, as the length columns get them (see _flush_segment).
+        self._lengths: dict[str, bytearray] = defaultdict(bytearray)
+        self._merged = False
 
     def add_document(self, **fields: Any) -> None:
         """Whoosh's add_document (2.7.4), except where noted."""
@@ -78,6 +97,10 @@ class SegmentWriter3(SegmentWriter):
                 vitems = field.vector.word_values(value, field.analyzer, mode="index")
                 vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
                 perdocwriter.add_vector_items(fieldname, field, vitems)
+            if length:
+                column = self._lengths[fieldname]
+                column.extend(bytes(docnum - len(column)))
+                column.append(length_to_byte(length))
             customval = fields.get(f"_stored_{fieldname}", value)
             perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
             column = field.column_type
@@ -95,11 +118,18 @@ class SegmentWriter3(SegmentWriter):
             for word in words:
                 add_post((fieldname, word.encode("utf-8"), 0, 1, _ONCE))
         self._spelling.clear()
-        super()._flush_segment()
+        if self._merged or type(self.codec) is not W3Codec:
+            super()._flush_segment()
+            return
+        # Whoosh's, but each posting's document length comes from memory instead of the column just written.
+        self.perdocwriter.close()
+        self.fieldwriter.add_postings(self.schema, _Lengths(self._lengths), self.pool.iter_postings())
+        self.fieldwriter.close()
 
     def add_reader(self, reader: IndexReader) -> None:
         """Merge ``reader``'s segment in, without a stat per document and length-less field."""
         perdoc = getattr(reader, "_perdoc", None)
+        self._merged = True  # its documents' lengths are in its columns, not in self._lengths
         if isinstance(reader, SegmentReader) and type(perdoc) is W3PerDocReader:
             # Committed segment files do not change, so remembering an absent column is sound; the
             # merge asks for every field's length of every document (write_per_doc).
