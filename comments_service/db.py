@@ -70,7 +70,7 @@ class Database:
         """Wait for this database file's other writers on this machine (see __init__)."""
         return file_lock(self.write_queue) if self.write_queue else nullcontext()
 
-    def serialize(self, connection: Session | Connection, key: int) -> None:
+    def serialize(self, connection: Connection, key: int) -> None:
         """Make write transactions that call this with ``key`` run one at a time, until this one ends."""
         # SQLite already runs one writer at a time (BEGIN IMMEDIATE). PostgreSQL runs them side by side, so checks
         # such as "is this a duplicate?" would not see each other's rows: a lock held until commit serializes them.
