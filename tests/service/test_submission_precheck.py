@@ -217,3 +217,18 @@ def test_a_refusal_or_a_retry_never_takes_the_write_lock(client, sql_log):
     assert retry.status_code == 202 and retry.get_json()["replayed"] is True
     assert duplicate.status_code == 409
     assert "BEGIN IMMEDIATE" not in sql_log and not [s for s in sql_log if s.startswith("INSERT")]
+
+
+def test_a_submission_takes_one_pooled_connection_for_its_check_and_its_write(app, client):
+    engine = app.extensions["cluetrain_db"].engine
+    checkouts: list[Any] = []
+
+    def checkout(dbapi_connection: Any, *_rest: Any) -> None:
+        checkouts.append(dbapi_connection)
+
+    event.listen(engine, "checkout", checkout)
+    try:
+        assert client.post("/api/comments", json=comment_json()).status_code == 202
+    finally:
+        event.remove(engine, "checkout", checkout)
+    assert len(checkouts) == 1
