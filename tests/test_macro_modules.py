@@ -112,3 +112,11 @@ def test_compiled_templates_are_kept_per_environment_options(tmp_path: Path) -> 
         assert free_names(environment.get_template("page.html")) == {"SITEURL", "author", "slug"}
         assert environment.get_template("page.html").render(SITEURL="s", slug="x") == '<a href="s/x">nobody</a>'
     assert len(list(Path(first.directory).iterdir())) == 3
+
+
+def test_the_importers_locals_count() -> None:
+    environment = _environment()
+    page = environment.from_string(
+        '{% for author in people %}{% import "_inner.html" as i with context %}{{ i.who() }};{% endfor %}'
+        '{% import "_inner.html" as i with context %}{{ i.who() }}')
+    assert page.render(people=["Ann", "Bo", "Ann"], author="top") == "Ann;Bo;Ann;top"

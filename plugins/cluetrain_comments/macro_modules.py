@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemBytecodeCache, Template, Undefined, me
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Macro
+from jinja2.utils import missing
 from markupsafe import Markup
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
@@ -105,9 +106,11 @@ class SharedModuleTemplate(Template):
         names = kept.names_of(self) if vars is not None and self.name else ()
         if not names:
             return super().make_module(vars, shared, locals)
-        scope = {**vars, **locals} if locals else vars
-        values = tuple(scope.get(name, _MISSING) for name in names)
-        key = (self.name, shared, *map(_key_part, values))
+        # As Template.new_context: the importer's locals (those already set) over its context.
+        own = {name: value for name, value in locals.items() if value is not missing} if locals else {}
+        values = [own[name] if name in own else vars.get(name, _MISSING) for name in names]
+        # Strings by value, anything else by identity (an id is an int: it never equals a string).
+        key = (self.name, shared, *[value if type(value) is str else id(value) for value in values])
         found = kept.modules.get(key)
         if found is None:
             if len(kept.modules) >= MAX_MODULES:
