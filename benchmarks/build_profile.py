@@ -3,6 +3,7 @@
     uv run python benchmarks/build_profile.py                  # N = 500 posts
     uv run python benchmarks/build_profile.py --posts 200      # quicker
     uv run python benchmarks/build_profile.py --cprofile 25    # also the top functions of the cached build
+    uv run python benchmarks/build_profile.py --cpu            # process CPU time instead of wall time (busy machine)
 
 Generates (or reuses) the site of benchmarks/site_generator.py under benchmarks/_work/profile/,
 then runs plain Pelican cold and cached, and our build cold (empty cache, output and search
@@ -50,21 +51,22 @@ SUB_PHASES = [
 
 
 class PhaseTimer:
-    """Exclusive wall time per label: a timed call nested in another is subtracted from its parent."""
+    """Exclusive time per label (wall, or ``clock``): a timed call nested in another is subtracted from its parent."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
         self.seconds: dict[str, float] = defaultdict(float)
+        self.clock = clock
         self._stack: list[list[float]] = []  # [start, time spent in timed children]
 
     @contextmanager
     def phase(self, label: str) -> Iterator[None]:
-        frame = [time.perf_counter(), 0.0]
+        frame = [self.clock(), 0.0]
         self._stack.append(frame)
         try:
             yield
         finally:
             self._stack.pop()
-            spent = time.perf_counter() - frame[0]
+            spent = self.clock() - frame[0]
             self.seconds[label] += spent - frame[1]
             if self._stack:
                 self._stack[-1][1] += spent
@@ -169,22 +171,23 @@ def _clean(root: Path, plain: bool) -> None:
         shutil.rmtree(root / name, ignore_errors=True)
 
 
-def build(root: Path, *, plain: bool, cold: bool, profiler: cProfile.Profile | None = None) -> tuple[float, PhaseTimer]:
-    """One full build; its wall time and its phases."""
+def build(root: Path, *, plain: bool, cold: bool, profiler: cProfile.Profile | None = None,
+          clock: Callable[[], float] = time.perf_counter) -> tuple[float, PhaseTimer]:
+    """One full build; its time (wall, or ``clock``) and its phases."""
     from cluetrain.build import build_site, load_settings
 
     if cold:
         _clean(root, plain)
-    timer = PhaseTimer()
+    timer = PhaseTimer(clock)
     settings = load_settings(REPO, _settings(root, plain))
-    started = time.perf_counter()
+    started = clock()
     with instrumented(timer):
         if profiler:
             profiler.enable()
         build_site(settings)
         if profiler:
             profiler.disable()
-    return time.perf_counter() - started, timer
+    return clock() - started, timer
 
 
 def _load() -> str:
@@ -233,7 +236,9 @@ def main() -> None:
     parser.add_argument("--fresh", action="store_true", help="generate the site again even if it exists")
     parser.add_argument("--cprofile", type=int, metavar="TOP", default=0,
                         help="also profile one more cached build and print its TOP functions")
+    parser.add_argument("--cpu", action="store_true", help="measure process CPU time instead of wall time")
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     sys.path[:0] = [str(REPO), str(REPO / "plugins")]
     from benchmarks.site_generator import generate
 
@@ -245,7 +250,7 @@ def main() -> None:
     results = {}
     for name, plain, cold in (("plain cold", True, True), ("plain cached", True, False),
                               ("ours cold", False, True), ("ours cached", False, False)):
-        results[name] = build(root, plain=plain, cold=cold)
+        results[name] = build(root, plain=plain, cold=cold, clock=clock)
     print(f"load average after: {_load()}\n")
     print_table(results)
     if args.cprofile:
