@@ -20,13 +20,16 @@ FILTER_NAME = "feedback_card"
 # The template variables a row reads besides the item (constant within a build, compared all the same).
 ROW_SETTINGS = ("SITEURL", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR")
 
+_CONTEXT_READS = ("feedback_hub", *ROW_SETTINGS)
 CARDS_ATTRIBUTE = "cluetrain_feedback_cards"
 
 
 def _state(context: Context, item: Any) -> tuple[Any, ...]:
     """What the row is drawn from, compared by identity where objects are replaced rather than changed."""
-    return (item, item.item, item.thread, item.merged_into, item.status, item.answer, context.get("feedback_hub"),
-            *(context.get(name) for name in ROW_SETTINGS), *item.tags)
+    # Context.get's own look-up (vars, then parent), without its method calls: this runs for every row shown.
+    own, parent = context.vars, context.parent
+    settings = [own[name] if name in own else parent.get(name) for name in _CONTEXT_READS]
+    return (item, item.item, item.thread, item.merged_into, item.status, item.answer, *settings, *item.tags)
 
 
 def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
