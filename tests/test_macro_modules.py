@@ -120,3 +120,22 @@ def test_the_importers_locals_count() -> None:
         '{% for author in people %}{% import "_inner.html" as i with context %}{{ i.who() }};{% endfor %}'
         '{% import "_inner.html" as i with context %}{{ i.who() }}')
     assert page.render(people=["Ann", "Bo", "Ann"], author="top") == "Ann;Bo;Ann;top"
+
+
+def test_content_url_reads_each_url_once() -> None:
+    from plugins.cluetrain_comments.macro_modules import content_url
+
+    class Post:
+        reads = 0
+
+        @property
+        def url(self) -> str:
+            Post.reads += 1
+            return "posts/a/"
+
+    environment = _environment()
+    environment.filters["content_url"] = content_url
+    page = environment.from_string("{{ post|content_url }}")
+    post = Post()
+    assert [page.render(post=post) for _ in range(3)] == ["posts/a/"] * 3
+    assert Post.reads == 1

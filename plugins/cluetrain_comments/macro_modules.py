@@ -24,10 +24,13 @@ from jinja2.runtime import Macro
 from jinja2.utils import missing
 from markupsafe import Markup
 
+from cluetrain.output_files import ContentUrls
+
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
 NAMES_VARIABLE = "cluetrain_names_read"
 BYTECODE_VERSION = 1  # of NameRecordingCodeGenerator's output: a new one must not load code kept by an old one
 RENDERED_ATTRIBUTE = "cluetrain_rendered_once"
+URLS_ATTRIBUTE = "cluetrain_content_urls"
 # Names that filters taking the context read (feedback_card, jsonld) rather than the template text.
 FILTER_READS = ("SITEURL", "SITENAME", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR",
                 "feedback_hub")
@@ -146,6 +149,16 @@ def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y or (type(x) is str and x == y) for x, y in zip(a, b, strict=True))
 
 
+@pass_environment
+def content_url(environment: Environment, content: Any) -> str:
+    """Jinja filter: ``content.url``, read once per content object (Pelican formats it anew on every read)."""
+    urls: ContentUrls | None = getattr(environment, URLS_ATTRIBUTE, None)
+    if urls is None:
+        urls = ContentUrls()
+        setattr(environment, URLS_ATTRIBUTE, urls)
+    return urls(content)
+
+
 def bytecode_cache(settings: Mapping[str, Any]) -> FileSystemBytecodeCache | None:
     """Compiled templates kept in CACHE_PATH (each generator compiles its templates again, every build)."""
     options = repr(sorted(settings.get("JINJA_ENVIRONMENT", {}).items()))
@@ -166,3 +179,4 @@ def share_modules(generator: Any) -> None:
         environment.template_class = SharedModuleTemplate
         environment.bytecode_cache = bytecode_cache(generator.settings)
         environment.filters["rendered_once"] = rendered_once
+        environment.filters["content_url"] = content_url
