@@ -261,6 +261,11 @@ def test_did_you_mean_corrects_misspelt_words(built):
     assert search(index, results.suggestion).total > 0
     assert search(index, "crash").suggestion is None
     assert search(index, "qqqqqqqq").suggestion is None  # nothing close: no suggestion
+    # Offered only when the corrected words find something the filters let through.
+    assert search(index, "dashbord crahs", tag="no-such-tag").suggestion is None
+    found = search(index, "dashboard crash")
+    kind = found.hits[0].type
+    assert search(index, "dashbord crahs", types=frozenset({kind})).suggestion == "dashboard crash"
 
 
 @pytest.mark.parametrize("text", ["*", "AND OR NOT", "(((", '"', "the of and", "?!"])

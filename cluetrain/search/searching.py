@@ -144,9 +144,20 @@ def _suggestion(searcher: Searcher, request: SearchRequest, filters: Query | Non
     if corrected is None:
         return None
     query = text_query(make_parser(searcher.schema), corrected)
-    if query is None or searcher.search(query, limit=1, filter=filters).scored_length() == 0:
+    if query is None or not _matches_any(searcher, query, filters):
         return None
     return corrected
+
+
+def _matches_any(searcher: Searcher, query: Query, filters: Query | None) -> bool:
+    """Whether any document matches ``query`` and the filters, without scoring."""
+    # Not search(limit=1): with one slot its block skipping can loop forever in Whoosh 2.7.4's
+    # AndMaybeMatcher.skip_to_quality ("clster" → "cluster" hung a thread at full CPU).
+    matched = searcher.docs_for_query(query)
+    if filters is None:
+        return next(iter(matched), None) is not None
+    allowed = set(searcher.docs_for_query(filters))
+    return any(docnum in allowed for docnum in matched)
 
 
 def _hit(hit: Any, *, highlight: bool) -> Hit:
