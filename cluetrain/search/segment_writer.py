@@ -97,10 +97,10 @@ class SegmentWriter3(SegmentWriter):
                 vitems = field.vector.word_values(value, field.analyzer, mode="index")
                 vitems = sorted((text, weight, vbytes) for text, _, weight, vbytes in vitems)
                 perdocwriter.add_vector_items(fieldname, field, vitems)
-            if length:
-                column = self._lengths[fieldname]
-                column.extend(bytes(docnum - len(column)))
-                column.append(length_to_byte(length))
+            if length:  # changed: also kept in memory for the commit
+                lengths = self._lengths[fieldname]
+                lengths.extend(bytes(docnum - len(lengths)))
+                lengths.append(length_to_byte(length))
             customval = fields.get(f"_stored_{fieldname}", value)
             perdocwriter.add_field(fieldname, field, customval if field.stored else None, length)
             column = field.column_type
@@ -118,7 +118,7 @@ class SegmentWriter3(SegmentWriter):
             for word in words:
                 add_post((fieldname, word.encode("utf-8"), 0, 1, _ONCE))
         self._spelling.clear()
-        if self._merged or type(self.codec) is not W3Codec:
+        if self._merged or self.docbase or type(self.codec) is not W3Codec:  # lengths not all in memory
             super()._flush_segment()
             return
         # Whoosh's, but each posting's document length comes from memory instead of the column just written.
