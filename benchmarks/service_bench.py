@@ -123,6 +123,9 @@ def start_ours(project: Path, port: int, workers: int = 2, threads: int = 1, **s
     log = project / "gunicorn.log"
     process = start(command, cwd=project, env=env, log=log)
     wait_http(f"http://127.0.0.1:{port}/healthz", process, log)
+    # The worker holding the builder lease builds the site once at start (about 1 s of CPU): without waiting,
+    # that build was counted as the first level's server CPU and slowed its requests.
+    wait_idle(process.pid)
     return process
 
 
@@ -171,8 +174,8 @@ def start_isso(root: Path, port: int, site_host: str, *, moderation: bool, worke
                                          moderation="true" if moderation else "false"), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env |= {"ISSO_SETTINGS": str(config), "PATH": f"{bin_dir}:{env.get('PATH', '')}"}
-    command = [str(bin_dir / "gunicorn"), *gunicorn_options(workers, threads), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--preload", "isso.run"]
+    command = [str(bin_dir / "gunicorn"), *gunicorn_options(workers, threads), "-b", f"127.0.0.1:{port}",
+               "--log-level", "warning", "--preload", "isso.run"]
     log = root / "gunicorn.log"
     process = start(command, cwd=root, env=env, log=log)
     wait_http(f"http://127.0.0.1:{port}/info", process, log)
@@ -222,6 +225,18 @@ def tree_cpu_seconds(pid: int) -> float:
         total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
         stack += _children(current)
     return total
+
+
+def wait_idle(pid: int, *, window: float = 0.5, busy: float = 0.05, limit: float = 60.0) -> None:
+    """Wait until ``pid`` and its descendants use under ``busy`` of a core over ``window`` seconds."""
+    deadline = time.monotonic() + limit
+    before = tree_cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(window)
+        now = tree_cpu_seconds(pid)
+        if now - before < busy * window:
+            return
+        before = now
 
 
 # --- load generation -----------------------------------------------------------------------------
@@ -313,7 +328,7 @@ def load_average() -> str:
 
 def print_table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(headers)]
-    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
     print(line(headers))
     print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     for row in rows:
