@@ -80,7 +80,8 @@ def stop(process: subprocess.Popen) -> None:
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
-        process.kill()
+        # The whole process group (start_new_session): killing only gunicorn's master left a hung worker running.
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=5)
 
 
