@@ -15,11 +15,13 @@ from whoosh.searching import Searcher
 from cluetrain.search.documents import DocType
 from cluetrain.search.highlight import configure, leading_text, snippet
 from cluetrain.search.parsing import filter_query, make_parser, match_everything, text_query
+from cluetrain.search.quality_skipping import install as install_quality_skipping
 from cluetrain.search.query import Hit, SearchRequest, SearchResults, SortOrder
 from cluetrain.search.schema import from_utc_naive
 from cluetrain.search.spelling import suggest_text
 
 OPEN_ATTEMPTS = 3
+install_quality_skipping()  # before any query: Whoosh's own loops can spin forever (see quality_skipping)
 
 
 class SearcherPool:
