@@ -6,19 +6,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Any
 
 from cluetrain.content_format.moderation_stats import ModerationMonth
 
+from .summaries import ThreadSummaries, month_of, months_of
+
 SECONDS_PER_HOUR = 3600
-
-
-def month_of(moment: datetime) -> date:
-    """The first day of ``moment``'s month, in UTC (naive datetimes are taken as UTC)."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    utc = aware.astimezone(timezone.utc)
-    return date(utc.year, utc.month, 1)
 
 
 def months_between(first: date, last: date) -> list[date]:
@@ -61,11 +56,6 @@ class Headline:
     commenters: int
 
 
-def comment_nodes(threads: dict[str, tuple[Any, str]]) -> list[Any]:
-    """Every approved comment node of every thread (posts, pages and feedback)."""
-    return [node for content, _kind in threads.values() for node in content.thread.walk()]
-
-
 def resolved_at(item: Any, closed_statuses: Sequence[str]) -> datetime | None:
     """When a feedback item first reached a closed status; merged duplicates are not resolutions."""
     if item.merged_into is not None:
@@ -85,10 +75,11 @@ def _median(values: list[float]) -> float | None:
 
 
 def monthly_activity(articles: Iterable[Any], threads: dict[str, tuple[Any, str]], feedback_items: Iterable[Any],
-                     closed_statuses: Sequence[str], moderation: list[ModerationMonth] | None) -> list[MonthActivity]:
+                     closed_statuses: Sequence[str], moderation: list[ModerationMonth] | None,
+                     summaries: ThreadSummaries) -> list[MonthActivity]:
     """One row per month from the first activity to the last, empty months included."""
     posts = Counter(month_of(article.date) for article in articles)
-    comments = Counter(month_of(node.date) for node in comment_nodes(threads))
+    comments = months_of(summaries, (content.thread for content, _kind in threads.values()))
     items = list(feedback_items)
     filed = Counter(month_of(item.date) for item in items)
     resolved = Counter(month_of(moment) for item in items if (moment := resolved_at(item, closed_statuses)))
@@ -112,14 +103,14 @@ def monthly_activity(articles: Iterable[Any], threads: dict[str, tuple[Any, str]
 
 
 def headline(articles: Sequence[Any], threads: dict[str, tuple[Any, str]], feedback_items: Sequence[Any],
-             closed_statuses: Sequence[str]) -> Headline:
+             closed_statuses: Sequence[str], summaries: ThreadSummaries) -> Headline:
     """Totals over the site's life."""
-    nodes = comment_nodes(threads)
+    shares = [summaries.of(content.thread) for content, _kind in threads.values()]
     hours = [h for item in feedback_items if (h := answer_hours(item)) is not None]
     return Headline(
-        posts=len(articles), comments=len(nodes), feedback_filed=len(feedback_items),
+        posts=len(articles), comments=sum(len(share.comments) for share in shares), feedback_filed=len(feedback_items),
         feedback_resolved=sum(1 for item in feedback_items if resolved_at(item, closed_statuses)),
         median_answer_hours=_median(hours),
         # Public names are the only identity the site has; the contributors page uses keys.
-        commenters=len({node.author for node in nodes}),
+        commenters=len(frozenset().union(*(share.authors for share in shares))),
     )

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .activity import month_of, months_between
+from .activity import months_between
+from .summaries import ThreadSummaries, month_of, months_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +38,13 @@ class AuthorActivity:
         return len({node.author for post in self.posts if post.article.thread for node in post.article.thread.walk()})
 
 
-def author_activity(author: Any, articles: list[Any]) -> AuthorActivity:
+def author_activity(author: Any, articles: list[Any], summaries: ThreadSummaries) -> AuthorActivity:
     """What one author published and what their posts received, month by month."""
     posts = [PostActivity(article, article.thread.count if getattr(article, "thread", None) else 0)
              for article in sorted(articles, key=lambda a: a.date, reverse=True)]
     published = Counter(month_of(article.date) for article in articles)
-    received = Counter(month_of(node.date) for article in articles if getattr(article, "thread", None)
-                       for node in article.thread.walk())
+    received = months_of(summaries, (article.thread for article in articles if getattr(article, "thread", None)))
     seen = set(published) | set(received)
-    months = [(month, published[month], received[month]) for month in months_between(min(seen), max(seen))] if seen else []
+    months = [(month, published[month], received[month])
+              for month in (months_between(min(seen), max(seen)) if seen else [])]
     return AuthorActivity(author=author, posts=posts, comments_received=sum(p.comments for p in posts), months=months)

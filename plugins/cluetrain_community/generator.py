@@ -22,6 +22,7 @@ from .authors import AuthorActivity, author_activity
 from .charts import Chart, chart_cache_for, load_renderer, render_svg
 from .contributors import Level, LevelBadges, Standing, check_levels, check_points, rank
 from .stats_charts import author_chart, community_charts
+from .summaries import ThreadSummaries
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class CommunityGenerator(Generator):
         self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
         self._last_inputs: dict[str, Any] | None = None  # the previous update's "after", this one's "before"
         self._changed_levels: frozenset[str] = frozenset()  # contributors whose level the last update changed
+        self._summaries = ThreadSummaries()
         self.chart_cache = chart_cache_for(self.settings)
 
     # Threads are attached after every generator read its content, so compute at write time.
@@ -73,20 +75,22 @@ class CommunityGenerator(Generator):
         moderation_file = self.settings["COMMUNITY_MODERATION_STATS"]
         moderation = read_moderation_stats(Path(self.settings["PATH"]), moderation_file) if moderation_file else None
         return monthly_activity(self._articles(), self._threads(), self._feedback_items(),
-                                self.settings["FEEDBACK_CLOSED_STATUSES"], moderation)
+                                self.settings["FEEDBACK_CLOSED_STATUSES"], moderation, self._summaries)
 
     @cached_property
     def headline(self) -> Headline:
         return headline(self._articles(), self._threads(), self._feedback_items(),
-                        self.settings["FEEDBACK_CLOSED_STATUSES"])
+                        self.settings["FEEDBACK_CLOSED_STATUSES"], self._summaries)
 
     @cached_property
     def authors(self) -> list[AuthorActivity]:
-        return [author_activity(author, articles) for author, articles in self.context.get("authors", ())]
+        return [author_activity(author, articles, self._summaries)
+                for author, articles in self.context.get("authors", ())]
 
     @cached_property
     def contributors(self) -> list[Standing]:
-        comments = [node.comment for content, _ in self._threads().values() for node in content.thread.walk()]
+        comments = [comment for content, _ in self._threads().values()
+                    for comment in self._summaries.of(content.thread).comments]
         return rank(comments, self._feedback_items(), self.points, self.levels,
                     self.settings["COMMUNITY_DONE_STATUSES"])
 
@@ -136,6 +140,7 @@ class CommunityGenerator(Generator):
         levels_before = self.levels_by_key
         for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
             vars(self).pop(name, None)
+        self._summaries.keep_only(content.thread for content, _ in self._threads().values())
         after = self._last_inputs = self._inputs()
         levels_after = self.levels_by_key
         self._changed_levels = frozenset(key for key in levels_before.keys() | levels_after.keys()

@@ -1,0 +1,64 @@
+"""Each thread's share of the community numbers, computed once per thread rather than on every update."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of ``moment``'s month, in UTC (naive datetimes are taken as UTC)."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    utc = aware.astimezone(UTC)
+    return date(utc.year, utc.month, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """One thread's approved comments: their records, how many fell in each month, and who wrote them."""
+
+    comments: tuple[Any, ...]  # each node's Comment, in display order
+    months: Counter[date]
+    authors: frozenset[str]  # public names
+
+    @classmethod
+    def of(cls, thread: Any) -> ThreadSummary:
+        """Walk ``thread`` once."""
+        nodes = thread.walk()
+        return cls(tuple(node.comment for node in nodes), Counter(month_of(node.date) for node in nodes),
+                   frozenset(node.author for node in nodes))
+
+
+class ThreadSummaries:
+    """Summaries by thread object. The resident builder replaces a thread that changes (never edits it),
+
+    so a summary stays valid for as long as its thread object is the content's thread; the community
+    pages then cost a sum over threads, not a walk over every comment, on each update.
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Any, ThreadSummary]] = {}
+
+    def of(self, thread: Any) -> ThreadSummary:
+        """``thread``'s summary (computed now if this thread object is new)."""
+        known = self._known.get(id(thread))
+        if known is None or known[0] is not thread:
+            known = (thread, ThreadSummary.of(thread))
+            self._known[id(thread)] = known
+        return known[1]
+
+    def keep_only(self, threads: Iterable[Any]) -> None:
+        """Forget the summaries of threads that were replaced or removed."""
+        current = {id(thread) for thread in threads}
+        self._known = {key: known for key, known in self._known.items() if key in current}
+
+
+def months_of(summaries: ThreadSummaries, threads: Iterable[Any]) -> Counter[date]:
+    """Comments by month over ``threads``."""
+    total: Counter[date] = Counter()
+    for thread in threads:
+        total.update(summaries.of(thread).months)
+    return total
