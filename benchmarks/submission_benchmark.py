@@ -119,8 +119,10 @@ def main() -> None:
             port = sb.free_port()
             print("building the site for our service ...", flush=True)
             sb.build_site(project, f"http://127.0.0.1:{port}")
+            # The README's production shape: service workers without a builder (`cluetrain builder` beside them
+            # builds; this benchmark approves nothing, so it is not started).
             process = sb.start_ours(project, port, args.workers, args.threads, TRUSTED_PROXIES="1",
-                                    PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0")
+                                    PUBLISH_POLL_SECONDS="5", NOTIFY_POLL_SECONDS="0", EMBEDDED_BUILDER="false")
             processes.append(process)
             servers.append(Server("ours", port, process.pid, ours_request,
                                   project / "instance" / "comments.sqlite3"))
