@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -60,7 +61,7 @@ def _project(size: int) -> Path:
 
 def _fresh_instance(project: Path) -> None:
     for name in ("instance", "output", "search_index"):
-        subprocess.run(["rm", "-rf", str(project / name)], check=True)
+        shutil.rmtree(project / name, ignore_errors=True)
 
 
 class Shape:
