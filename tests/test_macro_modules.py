@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from jinja2 import DictLoader, Environment
+from jinja2 import DictLoader, Environment, pass_context
 
 from plugins.cluetrain_comments.macro_modules import (
     MODULES_ATTRIBUTE,
@@ -43,6 +44,47 @@ def test_a_template_importing_a_computed_name_is_never_shared() -> None:
     for siteurl in ("a", "a", "b"):
         assert page.render(which="_m.html", SITEURL=siteurl) == f'<a href="{siteurl}/x">nobody</a>'
     assert not [key for key in getattr(environment, MODULES_ATTRIBUTE).modules if key[0] == "_dyn.html"]
+
+
+def _context_filter_environment(declared: tuple[str, ...] | None) -> Environment:
+    @pass_context
+    def greet(context: Any, name: str) -> str:
+        return f"{context.get('GREETING', 'Hi')} {name}"
+
+    if declared is not None:
+        greet.context_reads = declared  # type: ignore[attr-defined]
+    environment = _environment()
+    environment.filters["greet"] = greet
+    environment.loader.mapping["_g.html"] = "{% macro hello(x) %}{{ x|greet }}{% endmacro %}"  # type: ignore[union-attr]
+    environment.loader.mapping["greeting.html"] = (  # type: ignore[union-attr]
+        '{% import "_g.html" as g with context %}{{ g.hello(slug) }}')
+    return environment
+
+
+def test_a_filter_taking_the_context_counts_what_it_declares_it_reads() -> None:
+    environment = _context_filter_environment(("GREETING",))
+    assert free_names(environment.get_template("_g.html")) == {"GREETING"}
+    page = environment.get_template("greeting.html")
+    assert page.render(GREETING="Hello", slug="Ann") == "Hello Ann"
+    assert page.render(GREETING="Bye", slug="Ann") == "Bye Ann"  # another value, another module
+
+
+def test_a_template_using_a_context_filter_that_declares_nothing_is_never_shared() -> None:
+    environment = _context_filter_environment(None)
+    assert free_names(environment.get_template("_g.html")) is None
+    page = environment.get_template("greeting.html")
+    assert page.render(GREETING="Hello", slug="Ann") == "Hello Ann"
+    assert page.render(GREETING="Bye", slug="Ann") == "Bye Ann"  # the filter's read is not known: built anew
+    assert not [key for key in getattr(environment, MODULES_ATTRIBUTE).modules if key[0] == "_g.html"]
+
+
+def test_the_site_s_context_filters_declare_what_they_read() -> None:
+    from plugins.cluetrain_feedback.cards import feedback_card
+    from plugins.cluetrain_feedback.structured_data import feedback_jsonld
+    from plugins.cluetrain_seo.structured_data import jsonld
+
+    for function in (feedback_card, feedback_jsonld, jsonld):
+        assert isinstance(function.context_reads, tuple) and function.context_reads
 
 
 def test_modules_follow_the_values_they_read() -> None:

@@ -17,7 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import Environment, FileSystemBytecodeCache, Template, Undefined, meta, nodes, pass_environment
+from jinja2 import (
+    Environment,
+    FileSystemBytecodeCache,
+    Template,
+    Undefined,
+    meta,
+    nodes,
+    pass_context,
+    pass_environment,
+)
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.environment import TemplateModule
 from jinja2.runtime import Macro
@@ -28,12 +37,13 @@ from cluetrain.output_files import ContentUrls
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
 NAMES_VARIABLE = "cluetrain_names_read"
-BYTECODE_VERSION = 1  # of NameRecordingCodeGenerator's output: a new one must not load code kept by an old one
+BYTECODE_VERSION = 2  # of NameRecordingCodeGenerator's output: a new one must not load code kept by an old one
 RENDERED_ATTRIBUTE = "cluetrain_rendered_once"
 URLS_ATTRIBUTE = "cluetrain_content_urls"
-# Names that filters taking the context read (feedback_card, jsonld) rather than the template text.
-FILTER_READS = ("SITEURL", "SITENAME", "COMMENTS_SERVICE_URL", "DEFAULT_DATE_FORMAT", "THEME_STATIC_DIR",
-                "feedback_hub")
+# A filter or test that takes the context declares the names it reads as this attribute (a tuple); a template
+# using one that declares nothing is never shared, since what it reads cannot be known.
+CONTEXT_READS_ATTRIBUTE = "context_reads"
+_TAKES_CONTEXT = pass_context(lambda context: context).jinja_pass_arg  # how Jinja marks such a function
 # Many distinct contexts (RELATIVE_URLS, a resident builder's updates) start the collection afresh.
 MAX_MODULES = 64
 _MISSING = object()
@@ -45,17 +55,34 @@ class NameRecordingCodeGenerator(CodeGenerator):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.read_names: set[str] = set()
+        self.filters_used: set[str] = set()
+        self.tests_used: set[str] = set()
 
     def enter_frame(self, frame: Frame) -> None:
         """As ``jinja2.meta.find_undeclared_variables`` does, during the one compilation there is anyway."""
         super().enter_frame(frame)
         self.read_names.update(param for action, param in frame.symbols.loads.values() if action == "resolve")
 
+    def visit_Filter(self, node: nodes.Filter, frame: Frame) -> None:
+        """Jinja's, noting the filter's name (a filter taking the context reads names the text does not show)."""
+        self.filters_used.add(node.name)
+        super().visit_Filter(node, frame)
+
+    def visit_Test(self, node: nodes.Test, frame: Frame) -> None:
+        """Jinja's, noting the test's name (as for filters)."""
+        self.tests_used.add(node.name)
+        super().visit_Test(node, frame)
+
     def visit_Template(self, node: nodes.Template, frame: Frame | None = None) -> None:
-        """The template's code, then ``(names read, templates imported)``, None for a computed template name."""
+        """The template's code, then ``(names read, templates imported, filters, tests)``.
+
+        A computed template name is recorded as None among the templates imported.
+        """
         super().visit_Template(node, frame)
         others = tuple(meta.find_referenced_templates(node))
-        self.writeline(f"{NAMES_VARIABLE} = {(tuple(sorted(self.read_names)), others)!r}")
+        recorded = (tuple(sorted(self.read_names)), others, tuple(sorted(self.filters_used)),
+                    tuple(sorted(self.tests_used)))
+        self.writeline(f"{NAMES_VARIABLE} = {recorded!r}")
 
 
 def free_names(template: Template, seen: set[str] | None = None) -> frozenset[str] | None:
@@ -63,9 +90,18 @@ def free_names(template: Template, seen: set[str] | None = None) -> frozenset[st
     recorded = template.root_render_func.__globals__.get(NAMES_VARIABLE)
     if recorded is None or None in recorded[1]:
         return None
+    known_filters, known_tests = template.environment.filters, template.environment.tests
+    names = set(recorded[0])
+    for used, known in ((recorded[2], known_filters), (recorded[3], known_tests)):
+        for name in used:
+            function = known.get(name)
+            if getattr(function, "jinja_pass_arg", None) is _TAKES_CONTEXT:
+                reads = getattr(function, CONTEXT_READS_ATTRIBUTE, None)
+                if reads is None:
+                    return None
+                names.update(reads)
     seen = set() if seen is None else seen
     seen.add(template.name or "")
-    names = set(recorded[0])
     for other in recorded[1]:
         if other not in seen:
             found = free_names(template.environment.get_template(other, template.name), seen)
@@ -92,7 +128,7 @@ class _Kept:
         found = self.names.get(template.name or "")
         if found is None:
             names = free_names(template)
-            found = self.names[template.name or ""] = () if names is None else tuple(sorted(names | set(FILTER_READS)))
+            found = self.names[template.name or ""] = () if names is None else tuple(sorted(names))
         return found
 
 

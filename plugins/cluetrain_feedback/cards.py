@@ -54,6 +54,10 @@ def feedback_card(context: Context, item: Any, row_macro: Any, compact: bool = F
     return html
 
 
+# The context names it reads (shared macro modules in cluetrain_comments key on them).
+feedback_card.context_reads = _CONTEXT_READS  # type: ignore[attr-defined]
+
+
 def add_filter(pelican: Any) -> None:
     """At ``initialized``: offer the filter to the templates."""
     pelican.settings.setdefault("JINJA_FILTERS", {})[FILTER_NAME] = feedback_card

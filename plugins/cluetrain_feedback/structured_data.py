@@ -70,3 +70,7 @@ def feedback_jsonld(context: Any, entry: FeedbackEntry) -> Markup:
     """Jinja filter: an item's JSON-LD, escaped so it cannot break out of its <script>."""
     data = discussion_posting(entry, context.get("SITEURL", ""), context.get("SITENAME", ""))
     return script_safe(data)
+
+
+# The context names it reads (shared macro modules in cluetrain_comments key on them).
+feedback_jsonld.context_reads = ("SITEURL", "SITENAME")  # type: ignore[attr-defined]

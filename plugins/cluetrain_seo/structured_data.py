@@ -48,3 +48,7 @@ def jsonld(context: Any, content: Any) -> Markup:
     """Jinja filter: the content's JSON-LD, escaped so it cannot break out of its <script>."""
     data = structured_data(content, context.get("SITEURL", ""), context.get("SITENAME", ""))
     return script_safe(data)
+
+
+# The context names it reads (shared macro modules in cluetrain_comments key on them).
+jsonld.context_reads = ("SITEURL", "SITENAME")  # type: ignore[attr-defined]
