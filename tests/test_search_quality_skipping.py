@@ -74,3 +74,23 @@ def test_skipping_that_progresses_still_skips():
     quality_skipping.install()
     union = binary.UnionMatcher(Skipping([1, 2, 3], 0.1), StuckLeaf([1, 2, 3], 0.5))
     assert union.skip_to_quality(0.7) == 2 and union.a.id() == 3
+
+
+def test_a_page_of_any_size_holds_the_hits_a_long_page_ranks_there(tmp_path):
+    from whoosh.index import open_dir
+
+    from cluetrain.search import SearchIndex, synchronize
+    from cluetrain.search.query import SearchRequest
+    from cluetrain.search.schema import INDEX_NAME
+    from cluetrain.search.searching import run_query
+    from tests.test_search_writer import WORDS, documents
+
+    synchronize(SearchIndex(tmp_path), documents(400))
+    with open_dir(str(tmp_path), indexname=INDEX_NAME).searcher() as searcher:
+        for word in [*WORDS[:6], "crashing", "post"]:
+            ranked = [hit.url for hit in run_query(searcher, SearchRequest(text=word, page_size=50)).hits]
+            assert ranked, word
+            for size in (1, 2, 3, 7):  # block skipping works hardest for short pages
+                for page in (1, 2, 3):
+                    hits = run_query(searcher, SearchRequest(text=word, page=page, page_size=size)).hits
+                    assert [hit.url for hit in hits] == ranked[(page - 1) * size:page * size], (word, size, page)

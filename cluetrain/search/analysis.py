@@ -4,7 +4,7 @@ Whoosh runs a StemmingAnalyzer as four chained generators (tokenizer, lowercase,
 stemmer), and a second time without the stemmer for a ``spelling=True`` field's words. About
 half of a cold build's indexing time went there. :class:`OnePassStemming` does the same work
 in one loop and gives exactly what ``field.index(value)`` and ``field.spellable_words(value)``
-give (tests/test_search_analysis.py compares them); queries still use Whoosh's analyzer.
+give (tests/test_search_writer.py compares them); queries still use Whoosh's analyzer.
 """
 
 from __future__ import annotations
