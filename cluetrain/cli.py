@@ -106,23 +106,6 @@ def reindex(project: Path) -> None:
     console.print(reports[-1].summary(), highlight=False)
 
 
-class SiteBuilder:
-    """The comments service's Builder: a full Pelican build of the project, in the caller's thread."""
-
-    def __init__(self, project_root: Path, overrides: dict | None = None) -> None:
-        self.project_root = project_root
-        self.overrides = dict(overrides or {})
-
-    def rebuild(self, changed) -> None:  # noqa: ARG002 - a full build covers every change
-        """Rebuild everything; a BuildError becomes the service's RebuildFailed."""
-        from comments_service import RebuildFailed
-
-        try:
-            build_site(load_settings(self.project_root, self.overrides))
-        except BuildError as exc:
-            raise RebuildFailed("; ".join(exc.problems)) from exc
-
-
 def _resident_builder(project: Path, overrides: dict, fence):
     """The incremental builder for ``project``, after its first (full) build; BuildError becomes a CLI error."""
     from cluetrain.incremental import IncrementalBuilder
