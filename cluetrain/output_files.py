@@ -15,6 +15,8 @@ from cluetrain.content_format import atomic_write
 
 # Where an incremental update puts its selection in the Pelican context; absent in full builds.
 SELECTION_CONTEXT_KEY = "cluetrain_output_selection"
+# Where a build's generators share one ContentUrls (they read the same posts' URLs, several times each).
+CONTENT_URLS_CONTEXT_KEY = "cluetrain_content_urls"
 # The selection entry that names the search index (kept outside output/, written by the search plugin).
 SEARCH_INDEX = "<search index>"
 
@@ -67,3 +69,11 @@ class ContentUrls:
         if known is None or known[0] is not content:
             known = self._known[id(content)] = (content, content.url)
         return known[1]
+
+
+def content_urls(context: dict[str, Any]) -> ContentUrls:
+    """The build's one ``ContentUrls``, kept in the Pelican context that all its generators share."""
+    urls = context.get(CONTENT_URLS_CONTEXT_KEY)
+    if urls is None:
+        urls = context[CONTENT_URLS_CONTEXT_KEY] = ContentUrls()
+    return urls

@@ -13,6 +13,7 @@ from plugins.cluetrain_comments.macro_modules import (
     SharedModuleTemplate,
     free_names,
 )
+from tests.conftest import Site
 
 TEMPLATES = {
     "_m.html": '{% import "_inner.html" as inner with context %}'
@@ -181,3 +182,18 @@ def test_content_url_reads_each_url_once() -> None:
     post = Post()
     assert [page.render(post=post) for _ in range(3)] == ["posts/a/"] * 3
     assert Post.reads == 1
+
+
+def test_a_build_reads_each_post_url_once_for_all_its_generators(site: Site) -> None:
+    from cluetrain.output_files import CONTENT_URLS_CONTEXT_KEY
+    from plugins.cluetrain_comments.macro_modules import URLS_ATTRIBUTE
+    from tests.incremental_helpers import populate, resident
+
+    populate(site, posts=5, items=2)
+    pelican = resident(site).pelican
+    shared = pelican.context[CONTENT_URLS_CONTEXT_KEY]
+    environments = [generator.env for generator in pelican.generators if hasattr(generator, "env")]
+    assert len(environments) > 1
+    assert all(getattr(environment, URLS_ATTRIBUTE) is shared for environment in environments)
+    post = pelican.context["articles"][0]
+    assert shared(post) == post.url

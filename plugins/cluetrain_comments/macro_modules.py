@@ -33,7 +33,7 @@ from jinja2.runtime import Macro
 from jinja2.utils import missing
 from markupsafe import Markup
 
-from cluetrain.output_files import ContentUrls
+from cluetrain.output_files import ContentUrls, content_urls
 
 MODULES_ATTRIBUTE = "cluetrain_macro_modules"
 NAMES_VARIABLE = "cluetrain_names_read"
@@ -216,3 +216,5 @@ def share_modules(generator: Any) -> None:
         environment.bytecode_cache = bytecode_cache(generator.settings)
         environment.filters["rendered_once"] = rendered_once
         environment.filters["content_url"] = content_url
+        # One URL cache for the build: several generators' templates list the same posts.
+        setattr(environment, URLS_ATTRIBUTE, content_urls(generator.context))
