@@ -5,7 +5,8 @@
 
 Each size runs in its own process (so peak memory is that size's), on a site generated
 under benchmarks/_work/. Feedback changes are 20 vote batches then 20 status changes on items
-spread over the site's 2,000, each written as the feedback publisher writes it. Prints two tables.
+spread over the site's 2,000, each written as the feedback publisher writes it; post edits add a
+sentence to the text of posts spread over the site (as an editor saves it). Prints two tables.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "benchmarks" / "_work" / "builder"
 APPROVALS = 40
 FEEDBACK_CHANGES = 20  # vote batches, then as many status changes
+POST_EDITS = 20  # a sentence added to a post's text (metadata unchanged)
 STATUS_CYCLE = ("under-review", "planned", "in-progress", "done", "new")
 
 
@@ -81,6 +83,7 @@ def measure(size: int) -> dict:
     result["page_p50"], result["page_p95"] = _p50_p95(first_page)
     result["all_p50"], result["all_p95"] = _p50_p95(complete)
     result.update(_feedback_changes(site, root / "content"))
+    result.update(_post_edits(site, root / "content", size))
     result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
 
@@ -117,6 +120,26 @@ def _feedback_changes(site: object, content: Path) -> dict[str, float]:
     return result
 
 
+def _post_edits(site: object, content: Path, size: int) -> dict[str, float]:
+    """A sentence added to posts spread over the site: until the post's page, until all is done."""
+    from cluetrain.incremental import UpdateMode
+
+    page, complete = [], []
+    for number in range(POST_EDITS):
+        path = content / "posts" / f"post-{(number * 4111) % size}.md"
+        started = time.perf_counter()
+        with open(path, "a", encoding="utf-8") as post:  # in place, as an editor saves it
+            post.write(f"\nA sentence added by edit {number}.\n")
+        report = site.update([path])  # type: ignore[attr-defined]
+        assert report.mode is UpdateMode.INCREMENTAL, report.reason
+        page.append(time.perf_counter() - started - report.seconds + report.first_page_seconds)
+        complete.append(time.perf_counter() - started)
+    result: dict[str, float] = {}
+    result["post_page_p50"], result["post_page_p95"] = _p50_p95(page)
+    result["post_all_p50"], result["post_all_p95"] = _p50_p95(complete)
+    return result
+
+
 def _p50_p95(values: list[float]) -> tuple[float, float]:
     ordered = sorted(values)
     return statistics.median(ordered), ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))]
@@ -143,10 +166,12 @@ def main() -> None:
               f"| {r['ours_cached']:.1f} / {r['plain_cached']:.1f} s ({r['ours_cached'] / r['plain_cached']:.2f}×) "
               f"| {r['peak_mb']:.0f} MB |")
     print()
-    print("| posts | feedback votes→page p50 / p95 | status→page p50 / p95 | feedback whole update p50 / p95 |")
-    print("|---|---|---|---|")
+    print("| posts | feedback votes→page p50 / p95 | status→page p50 / p95 | feedback whole update p50 / p95 "
+          "| post text edit→page p50 / p95 | post edit whole update p50 / p95 |")
+    print("|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['size']} | {_ms(r, 'fb_votes')} | {_ms(r, 'fb_status')} | {_ms(r, 'fb_all')} |")
+        print(f"| {r['size']} | {_ms(r, 'fb_votes')} | {_ms(r, 'fb_status')} | {_ms(r, 'fb_all')} "
+              f"| {_ms(r, 'post_page')} | {_ms(r, 'post_all')} |")
 
 
 def _ms(row: dict, name: str) -> str:

@@ -57,7 +57,8 @@ class ContentUrls:
     """``content.url`` read once per content object, for generators that list every post at every update.
 
     Pelican formats a URL anew on every read (~25 µs), and a resident builder keeps the same
-    content objects between updates (a changed post is a full build, with new generators).
+    content objects between updates (a post's URL changes only with its metadata: a full build, with
+    new generators).
     The object is kept beside its URL so that its id cannot be reused by another object.
     """
 

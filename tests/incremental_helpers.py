@@ -78,8 +78,9 @@ class EventMaker:
     """Random comment publish/unpublish and feedback events on a fixture site, from a seed."""
 
     def __init__(self, site: Site, threads: list[str], seed: int, feedback_share: float = 0.35, *,
-                 contributors: tuple[str, ...] = ()) -> None:
+                 contributors: tuple[str, ...] = (), post_share: float = 0.0) -> None:
         self.site = site
+        self.post_share = post_share  # of events that edit a post's text (its metadata stays)
         self.contributors = contributors  # confirmed commenters' keys, so that levels are crossed
         self.threads = list(threads)
         self.feedback_share = feedback_share
@@ -116,6 +117,15 @@ class EventMaker:
         del self.parents[comment_id]
         return path
 
+    def edit_post(self) -> Path:
+        """A post's text edited (a sentence added, sometimes with a link or emphasis), its metadata unchanged."""
+        slug = self.random.choice([thread for thread in self.threads if thread.startswith("post-")])
+        path = self.site.content / "posts" / f"{slug}.md"
+        self.counter += 1
+        sentence = self.random.choice(("A fix.", "Now *emphasised*.", "See [the docs](https://example.org/docs)."))
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{sentence} {self.counter}\n", encoding="utf-8")
+        return path
+
     def feedback(self) -> list[Path]:
         """A random feedback event: new item, votes, status, answer, edit, merge or removal."""
         return FeedbackEvents(self.site.content, self.random, self.threads, self.published, self.parents).any()
@@ -124,6 +134,9 @@ class EventMaker:
         """One to three events, as the publisher hands them over."""
         paths: list[Path] = []
         for _ in range(self.random.randint(1, 3)):
+            if self.post_share and self.random.random() < self.post_share:
+                paths.append(self.edit_post())
+                continue
             roll = self.random.random()
             if roll < self.feedback_share:
                 paths += self.feedback()

@@ -28,7 +28,7 @@ def test_changed_files_are_classified(site):
     assert changes.threads == {"a"} and changes.needs_full_build
 
 
-def test_a_post_edit_falls_back_to_a_full_build(site):
+def test_a_post_title_edit_falls_back_to_a_full_build(site):
     site.post("p1", title="Before")
     resident_site = resident(site)
     path = site.post("p1", title="After")

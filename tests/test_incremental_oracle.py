@@ -10,10 +10,10 @@ from tests.incremental_helpers import EventMaker, differences, fresh_build, popu
 
 
 def _run_sequence(site, seed: int, batches: int, feedback_share: float = 0.35, *, contributors: tuple[str, ...] = (),
-                  **settings) -> list[UpdateMode]:
+                  post_share: float = 0.0, **settings) -> list[UpdateMode]:
     threads = populate(site)
     resident_site = resident(site, **settings)
-    events = EventMaker(site, threads, seed, feedback_share, contributors=contributors)
+    events = EventMaker(site, threads, seed, feedback_share, contributors=contributors, post_share=post_share)
     modes = []
     for _ in range(batches):
         report = resident_site.update(events.batch())
@@ -50,6 +50,11 @@ def test_contributors_crossing_levels_up_and_down_match_a_fresh_full_build(site)
     assert "Expert" in ranked or "Champion" in ranked  # levels were crossed on the way
 
 
+def test_posts_edited_between_comments_and_feedback_match_a_fresh_full_build(site):
+    # A post's text edited in place: its page, the listing cards with its summary and the feeds listing it.
+    _run_sequence(site, seed=31, batches=14, feedback_share=0.3, post_share=0.3)
+
+
 def test_first_comment_on_a_listed_post_rewrites_its_listings(site):
     threads = populate(site)
     resident_site = resident(site)
@@ -63,10 +68,10 @@ def test_first_comment_on_a_listed_post_rewrites_its_listings(site):
 @pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=strategies.integers(0, 2**32 - 1), batches=strategies.integers(1, 15),
-       feedback_share=strategies.sampled_from((0.2, 0.5, 0.9)))
-def test_any_sequence_matches_a_fresh_full_build(tmp_path_factory, seed, batches, feedback_share):
+       feedback_share=strategies.sampled_from((0.2, 0.5, 0.9)), post_share=strategies.sampled_from((0.0, 0.2)))
+def test_any_sequence_matches_a_fresh_full_build(tmp_path_factory, seed, batches, feedback_share, post_share):
     from tests.conftest import Site
 
     root = tmp_path_factory.mktemp("oracle")
     (root / "content" / "posts").mkdir(parents=True)
-    _run_sequence(Site(root), seed, batches, feedback_share)
+    _run_sequence(Site(root), seed, batches, feedback_share, post_share=post_share)

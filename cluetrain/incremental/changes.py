@@ -30,6 +30,7 @@ class ChangeSet:
     threads: frozenset[str] = frozenset()
     feedback_ids: frozenset[int] = frozenset()
     others: tuple[Path, ...] = ()
+    posts: tuple[Path, ...] = ()  # others found to be resident posts, to re-read in place (post_edits)
 
     @property
     def needs_full_build(self) -> bool:

@@ -38,6 +38,7 @@ class TargetKind(enum.StrEnum):
     CATEGORY = "category"
     AUTHOR = "author"
     PERIOD = "period"
+    FEEDS = "feeds"  # Pelican's post feeds (those of the paths named)
     PLUGINS = "plugins"  # feeds, manifest, sitemap, feedback hub: re-run with a selection
 
 

@@ -85,5 +85,7 @@ def render_target(target: Target, writer: SelectiveWriter, articles: ArticlesGen
             _grouped(target.kind.value, articles, write, target.subject)
         case TargetKind.PERIOD:
             _period(articles, write, target.subject)
+        case TargetKind.FEEDS:
+            articles.generate_feeds(writer)  # the writer builds only the selected feeds
         case _:
             raise ValueError(f"not a Pelican target: {target.kind}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import gc
 import logging
@@ -21,6 +22,7 @@ from .fanout import Target, TargetKind, article_targets, page_targets
 from .feedback_update import HubState, ItemUpdate, plan_hub
 from .pelican_outputs import render_target
 from .plan import NeedsFullBuild, Plan
+from .post_edits import feed_paths, forget_memoized_all, known_posts, reread
 from .resident import COMMENTS_PLUGIN, ResidentPelican
 from .search_update import apply_document_changes, thread_documents
 from .writer import SelectiveWriter, remove_outputs
@@ -97,6 +99,7 @@ class ResidentSite:
         started = time.perf_counter()
         made: list[ResidentPelican] = []
         self.pelican = None  # if this build fails, the next update must build in full again
+        forget_memoized_all()  # the old objects go with the old build
         stamps = snapshot(Path(load_settings(self.project_root, self.overrides)["PATH"]))
 
         def factory(settings: dict[str, Any]) -> ResidentPelican:
@@ -132,7 +135,9 @@ class ResidentSite:
                     return UpdateReport(UpdateMode.INCREMENTAL, "nothing changed")
             changes = classify(changed, content_root)
             if changes.needs_full_build:
-                return self._full_build(f"{changes.others[0]} is not a comment or feedback file")
+                if known_posts(self.pelican.articles, changes.others) is None:
+                    return self._full_build(f"{changes.others[0]} is not a comment, feedback or known post file")
+                changes = dataclasses.replace(changes, others=(), posts=changes.others)
             # Taken before the files are read (a change made meanwhile is seen next time), kept once applied:
             # a later update that names nothing then finds only what changed since, not these again.
             named = restamp(changed, content_root)
@@ -191,6 +196,14 @@ class ResidentSite:
         threads = context[comments.THREADS_CONTEXT_KEY]
         changed.shown.update(changes.feedback_ids)  # hub items whose cards changed
         done: set[str] = set()  # threads re-read with their items
+        edited = known_posts(pelican.articles, changes.posts) or {}
+        for path, article in edited.items():
+            before = thread_documents(pelican, article, "article", article.thread)
+            reread(pelican.articles, path, article)
+            plan.search.append((before, thread_documents(pelican, article, "article", article.thread)))
+            plan.own_targets.append(Target(TargetKind.ARTICLE, (article.save_as,), article))
+            changed.articles.append(article)
+            plan.targets.append(Target(TargetKind.FEEDS, tuple(dict.fromkeys(feed_paths(settings, article)))))
         if changes.feedback_ids:
             done = ItemUpdate(pelican, comments, self.bodies, thread_documents).apply(changes.feedback_ids, plan,
                                                                                      changes.threads)

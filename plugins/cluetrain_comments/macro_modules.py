@@ -165,7 +165,7 @@ def rendered_once(environment: Environment, macro: Macro, *args: Any, **state: A
 
     Arguments and state compare as the same objects (or equal strings): for macros drawn from objects
     that are replaced, never changed, during a build (state names the parts replaced separately, such
-    as a post's thread); what the macro reads from the context is part of its module's identity.
+    as a post's thread and summary); what the macro reads from the context is part of its module's identity.
     """
     rendered: dict[tuple[Any, ...], tuple[tuple[Any, ...], Markup]] | None = getattr(
         environment, RENDERED_ATTRIBUTE, None)
