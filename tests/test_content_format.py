@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from cluetrain.content_format import (
     ContentFormatError,
     comment_path,
     dumps_comment,
+    iter_comment_files,
     load_comments,
     loads_comment,
     read_comment,
@@ -25,7 +26,7 @@ from cluetrain.content_format import (
     write_comment,
 )
 
-WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
 
 def make(**overrides) -> Comment:
@@ -140,7 +141,8 @@ def test_invalid_values_are_refused_with_the_reason(field, value, message):
     [
         ("Id: c1\nThread: hello\nAuthor: A\nDate: 2026-01-01T00:00:00+00:00", "no blank line"),
         ("Id: c1\nThread: hello\nDate: 2026-01-01T00:00:00+00:00\n\nbody", "missing metadata: Author"),
-        ("Id: c1\nThread: hello\nAuthor: A\nEmail: a@b.c\nDate: 2026-01-01T00:00:00+00:00\n\nb", "unknown metadata key 'Email'"),
+        ("Id: c1\nThread: hello\nAuthor: A\nEmail: a@b.c\nDate: 2026-01-01T00:00:00+00:00\n\nb",
+         "unknown metadata key 'Email'"),
         ("Id: c1\nThread: hello\nAuthor: A\nAuthor: B\nDate: 2026-01-01T00:00:00+00:00\n\nb", "appears twice"),
         ("Id: c1\nThread: hello\nAuthor: A\nDate: yesterday\n\nb", "not an ISO 8601"),
         ("Id: c1\nThread: hello\nAuthor: A\nDate: 2026-01-01T00:00:00+00:00\nSource: pigeon\n\nb", "Source 'pigeon'"),
@@ -230,3 +232,50 @@ def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path, monkeypatch):
     assert read_comment(path) == make()
     assert [p.name for p in Path(path.parent).iterdir()] == ["c1.md"]
 
+
+
+def test_stray_entries_fail_with_the_entry_named_and_subfolders_and_dot_files_are_skipped(tmp_path):
+    write_comment(tmp_path, make())
+    folder = tmp_path / "comments" / "hello"
+    (folder / "attachments").mkdir()  # not a comment file: skipped, as before
+    (folder / ".notes.md").write_text("not read")
+    assert load_comments(tmp_path) == {"hello": [make()]}
+    assert list(iter_comment_files(tmp_path)) == [folder / "c1.md"]
+    stray = folder / "c2.txt"
+    stray.write_text("Id: c2")
+    with pytest.raises(ContentFormatError, match=r"must end in \.md") as info:
+        load_comments(tmp_path)
+    assert info.value.path == stray
+    stray.unlink()
+    loose = tmp_path / "comments" / "README"
+    loose.write_text("hello")
+    with pytest.raises(ContentFormatError, match="only thread folders") as info:
+        load_comments(tmp_path)
+    assert info.value.path == loose
+
+
+def test_the_first_bad_file_in_order_is_the_one_reported(tmp_path):
+    folder = tmp_path / "comments" / "hello"
+    folder.mkdir(parents=True)
+    (folder / "a1.md").write_text("Id: a1\n\nno blank line problem but missing fields", encoding="utf-8")
+    (folder / "b.txt").write_text("stray")
+    with pytest.raises(ContentFormatError, match="missing metadata") as info:
+        load_comments(tmp_path)
+    assert info.value.path == folder / "a1.md"
+
+
+def test_a_long_comment_is_read_whole(tmp_path):
+    comment = make(body="é" * 40_000)  # 80 KB once encoded: more than one read
+    write_comment(tmp_path, make(id="c0"))
+    path = write_comment(tmp_path, comment)
+    assert path.stat().st_size > 1 << 16
+    assert read_comment(path) == comment and read_comment(str(path)) == comment
+    assert load_comments(tmp_path)["hello"] == [make(id="c0"), comment]
+
+
+def test_reading_a_folder_as_a_comment_names_it(tmp_path):
+    folder = tmp_path / "comments" / "hello" / "c1.md"
+    folder.mkdir(parents=True)
+    with pytest.raises(IsADirectoryError) as info:
+        read_comment(folder)
+    assert info.value.filename == str(folder)

@@ -108,6 +108,7 @@ class Comment:
 _COMMENT_KEYS = ("Id", "Thread", "Parent", "Author", "Date", "Website", "Avatar", "Contributor", "Source", "Helpful",
                  "Rewarded")
 _REQUIRED_COMMENT_KEYS = ("Id", "Thread", "Author", "Date")
+_SOURCES = {member.value: member for member in CommentSource}
 
 
 def dumps_comment(comment: Comment) -> str:
@@ -140,12 +141,10 @@ def loads_comment(text: str) -> Comment:
         date = datetime.fromisoformat(fields["Date"])
     except ValueError as exc:
         raise ContentFormatError(f"Date {fields['Date']!r} is not an ISO 8601 date-time") from exc
-    try:
-        source = CommentSource(fields.get("Source", CommentSource.WEB.value))
-    except ValueError as exc:
-        raise ContentFormatError(
-            f"Source {fields['Source']!r} is not one of {choices(CommentSource)}"
-        ) from exc
+    # A dict look-up: calling the enum costs more than the rest of a field's parsing.
+    source = _SOURCES.get(fields.get("Source", CommentSource.WEB.value))
+    if source is None:
+        raise ContentFormatError(f"Source {fields['Source']!r} is not one of {choices(CommentSource)}")
     if fields.get("Helpful", "true") != "true":
         raise ContentFormatError(f"Helpful {fields['Helpful']!r} must be true (or left out)")
     return Comment(
@@ -171,49 +170,69 @@ def comment_path(content_root: Path, thread: str, comment_id: str) -> Path:
     return confined(content_root / COMMENTS_DIR, Path(thread) / f"{comment_id}.md")
 
 
-def read_comment(path: Path) -> Comment:
+def read_comment(path: Path | str) -> Comment:
     """Read one comment file, checking that its name and folder match its metadata."""
-    path = Path(path)
+    folder, name = os.path.split(os.fspath(path))
+    return _read_comment(os.fspath(path), os.path.basename(folder), name)
+
+
+def _read_comment(path: str, folder_name: str, name: str) -> Comment:
+    # Plain strings and os calls: a full build reads every comment file, and pathlib's parsing
+    # cost as much as the reading. Errors still name the file (ContentFormatError makes it a Path).
     comment = read_document(path, loads_comment)
-    if path.name != f"{comment.id}.md":
+    if name != f"{comment.id}.md":
         raise ContentFormatError(f"file name does not match Id {comment.id!r}", path)
-    if path.parent.name != comment.thread:
+    if folder_name != comment.thread:
         raise ContentFormatError(f"folder does not match Thread {comment.thread!r}", path)
     return comment
 
 
+def scan_comment_folders(content_root: Path | str) -> Iterator[tuple[str, str, list[str]]]:
+    """(path, name, sorted file names) of every thread folder, in order; stray entries in comments/ are errors."""
+    # The paths are strings spelt as pathlib spells them (str(Path(...))), so messages read the same.
+    root = str(Path(content_root) / COMMENTS_DIR)
+    if not os.path.isdir(root):
+        return
+    # scandir: the kind of each entry comes with its name, without a stat() per entry.
+    with os.scandir(root) as found:
+        folders = sorted((entry.name, entry.is_dir()) for entry in found if not entry.name.startswith("."))
+    for folder_name, is_dir in folders:
+        folder = f"{root}{os.sep}{folder_name}"
+        if not is_dir:
+            raise ContentFormatError("only thread folders belong directly in comments/", folder)
+        with os.scandir(folder) as found:
+            files = sorted((item.name, item.is_dir()) for item in found if not item.name.startswith("."))
+        yield folder, folder_name, [name for name, is_dir in files if not is_dir]
+
+
+def _check_suffix(folder: str, name: str) -> None:
+    # Path.suffix == ".md", for names that do not start with a dot. Checked as each file is reached,
+    # so a folder with several problems reports the one it always reported first.
+    if not name.endswith(".md"):
+        raise ContentFormatError("comment files must end in .md", f"{folder}{os.sep}{name}")
+
+
 def iter_comment_files(content_root: Path) -> Iterator[Path]:
     """Every comment file under ``content_root``, in a stable order; stray files are errors."""
-    root = Path(content_root) / COMMENTS_DIR
-    if not root.is_dir():
-        return
-    for entry in sorted(root.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if not entry.is_dir():
-            raise ContentFormatError("only thread folders belong directly in comments/", entry)
-        # scandir: the kind of each entry comes with its name, without a stat() per comment file.
-        with os.scandir(entry) as found:
-            files = sorted((item.name, item.is_dir()) for item in found if not item.name.startswith("."))
-        for name, is_dir in files:
-            if is_dir:
-                continue
-            path = entry / name
-            if path.suffix != ".md":
-                raise ContentFormatError("comment files must end in .md", path)
-            yield path
+    for folder, _folder_name, names in scan_comment_folders(content_root):
+        for name in names:
+            _check_suffix(folder, name)
+            yield Path(folder, name)
 
 
-def load_comments(content_root: Path) -> dict[str, list[Comment]]:
+def load_comments(content_root: Path | str) -> dict[str, list[Comment]]:
     """All approved comments, grouped by thread key; the first bad file raises."""
     threads: dict[str, list[Comment]] = {}
-    seen: dict[str, Path] = {}
-    for path in iter_comment_files(content_root):
-        comment = read_comment(path)
-        if comment.id in seen:
-            raise ContentFormatError(f"comment id {comment.id!r} also used by {seen[comment.id]}", path)
-        seen[comment.id] = path
-        threads.setdefault(comment.thread, []).append(comment)
+    seen: dict[str, str] = {}
+    for folder, folder_name, names in scan_comment_folders(content_root):
+        for name in names:
+            _check_suffix(folder, name)
+            path = f"{folder}{os.sep}{name}"
+            comment = _read_comment(path, folder_name, name)
+            if comment.id in seen:
+                raise ContentFormatError(f"comment id {comment.id!r} also used by {Path(seen[comment.id])}", path)
+            seen[comment.id] = path
+            threads.setdefault(comment.thread, []).append(comment)
     return threads
 
 

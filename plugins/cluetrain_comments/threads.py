@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -40,6 +41,12 @@ class Avatar:
                     if x != IDENTICON_SIZE - 1 - x:
                         cells.append((IDENTICON_SIZE - 1 - x, y))
         return cls(hue=int.from_bytes(digest[:2], "big") % 360, cells=tuple(sorted(cells)))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def avatar_of(avatar_key: str | None, author: str) -> Avatar:
+    """A comment's identicon: from its avatar key, else from its author's name (drawn once per person)."""
+    return Avatar.from_key(avatar_key or hashlib.sha256(f"name:{author}".encode()).hexdigest())
 
 
 # Avatar → its identicon as the theme's macro drew it (an Avatar is a value: equal avatars, equal SVG), kept on
@@ -181,7 +188,7 @@ def build_tree(content_root: Path, thread: str, comments: list[Comment], max_dep
             comment=c,
             html=(rendered := bodies.render(c.body))[0],
             text=rendered[1],
-            avatar=Avatar.from_key(c.avatar or hashlib.sha256(f"name:{c.author}".encode()).hexdigest()),
+            avatar=avatar_of(c.avatar, c.author),
         )
         for c in comments
     }
