@@ -41,6 +41,7 @@ from .listings import (
     pages,
     tag_counts,
 )
+from .page_cache import PageCache
 from .search_documents import search_document
 from .statuses import FeedbackStatus, StatusScheme
 
@@ -193,12 +194,16 @@ class FeedbackGenerator(Generator):
 
     def generate_output(self, writer: Any) -> None:
         """Write every page, feed and the titles index."""
+        self.page_cache = PageCache.open(self)
         self._write_items(writer)
         if self._writes_hub_pages():
             self._write_listings(writer)
             self._render(writer, f"{ROADMAP_URL}index.html", "feedback/roadmap", columns=self.roadmap)
             self._render(writer, f"{TAGS_URL}index.html", "feedback/tags",
                          tag_counts=tag_counts(self.entries, self.tags))
+        if self.page_cache is not None:
+            self.page_cache.save()
+            self.page_cache = None
         self._write_feeds()
         self._write_titles()
 
@@ -214,8 +219,16 @@ class FeedbackGenerator(Generator):
     def _render(self, writer: Any, save_as: str, template: str, **variables: Any) -> None:
         if not wanted(self.context, save_as):
             return
+        pages = getattr(self, "page_cache", None)
+        key = pages.key(template, save_as, variables) if pages is not None else None
+        if key is not None and pages.unchanged(save_as, key):
+            # Written by an earlier build from the same inputs; still an output of this one.
+            signals.content_written.send(os.path.join(self.output_path, save_as), context=self.context)
+            return
         writer.write_file(save_as, self.get_template(template), self.context,
                           relative_urls=self.settings["RELATIVE_URLS"], **variables)
+        if pages is not None:
+            pages.written(save_as, key)
 
     def _write_items(self, writer: Any) -> None:
         for entry in self.entries:

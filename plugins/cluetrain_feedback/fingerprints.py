@@ -1,0 +1,236 @@
+"""Digests of everything a feedback page is drawn from, for the page cache (page_cache.py).
+
+A page is a function of its template's code, the settings, the values of the context names its
+templates read (``free_names``) and the variables it is written with. Values are digested by
+pickling them, which walks every attribute reachable from them, with a few objects named instead
+of copied: the settings (digested once), feedback entries (each digested once with the entries it
+links to), listings and paginators (shared by many pages), Pelican content (without its ``_context``)
+and the contributor levels (by the levels they give). Anything whose state pickling would not show
+— a bound method, a closure, the whole context — makes the page unkeyable, so it is rendered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import sys
+import types
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from markupsafe import Markup
+
+VERSION = 1
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup, datetime, date, tuple, list, dict})
+
+
+class Unkeyable(Exception):
+    """A value whose pickled form would not show everything a page could read of it."""
+
+
+def _digest(data: bytes) -> bytes:
+    return hashlib.blake2b(data, digest_size=20).digest()
+
+
+def _file_digest(path: str, known: dict[str, bytes]) -> bytes:
+    found = known.get(path)
+    if found is None:
+        found = known[path] = _digest(Path(path).read_bytes())
+    return found
+
+
+def code_digest() -> bytes:
+    """The source of every loaded module outside the installation, and the versions of every installed distribution."""
+    installed = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
+    parts: list[bytes] = [f"{VERSION}|{sys.version}".encode()]
+    known: dict[str, bytes] = {}
+    for name, module in sorted(list(sys.modules.items()), key=lambda pair: pair[0]):
+        file = getattr(module, "__file__", None)
+        if file and file.endswith(".py") and not file.startswith(installed):
+            parts.append(name.encode() + b"=" + _file_digest(file, known))
+    parts.append("|".join(_installed_versions()).encode())
+    return _digest(b"\0".join(parts))
+
+
+def _installed_versions() -> list[str]:
+    """Every installed distribution, as its metadata folder is named (``Jinja2-3.1.4.dist-info``)."""
+    found = set()
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        found.update(f"{folder}/{name}" for name in names if name.endswith((".dist-info", ".egg-info")))
+    return sorted(found)
+
+
+def recorder(environment: Any) -> Any:
+    """The module of the comments plugin that records the names templates read (macro_modules), or None."""
+    module = sys.modules.get(environment.code_generator_class.__module__)
+    return module if hasattr(module, "free_names") and hasattr(module, "NAMES_VARIABLE") else None
+
+
+def template_digest(environment: Any, names: Iterable[str]) -> tuple[bytes, frozenset[str], frozenset[str]] | None:
+    """The sources of ``names`` and of every template they load, with the filters and tests they use.
+
+    None when a template loads another by a computed name: what it loads cannot be known.
+    """
+    recording = recorder(environment)
+    if recording is None:
+        return None
+    seen: dict[str, bytes] = {}
+    filters: set[str] = set()
+    tests: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        template = environment.get_template(name)
+        recorded = template.root_render_func.__globals__.get(recording.NAMES_VARIABLE)
+        if recorded is None or None in recorded[1]:
+            return None
+        source = environment.loader.get_source(environment, name)[0]
+        seen[name] = _digest(source.encode())
+        pending.extend(recorded[1])
+        filters.update(recorded[2])
+        tests.update(recorded[3])
+    digest = _digest(b"\0".join(name.encode() + b"=" + seen[name] for name in sorted(seen)))
+    return digest, frozenset(filters), frozenset(tests)
+
+
+def _named(*_parts: Any) -> None:
+    """What a named object pickles as: this function's name, then the parts naming it (never unpickled)."""
+
+
+# Memo slots given beforehand: the pickle of an object reaching them holds a reference, not the object.
+_SETTINGS_SLOT = 0
+_CONTEXT_SLOT = 2**31 - 1
+_CONTEXT_REFERENCE = pickle.LONG_BINGET + _CONTEXT_SLOT.to_bytes(4, "little")
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles into a buffer; the digester names shared objects (a reduction to ``_named``) or refuses them."""
+
+    def __init__(self, digester: Digester, root: object, settings: bool) -> None:
+        self.buffer = io.BytesIO()
+        super().__init__(self.buffer, protocol=5)
+        self.digester, self.root = digester, root
+        self.entries: set[Any] = set()
+        # Dicts are pickled without asking reducer_override: the settings (digested once) and the context
+        # (never digested whole) are found through the memo instead.
+        memo = {id(digester.context): (_CONTEXT_SLOT, digester.context)}
+        if settings:
+            memo[id(digester.settings)] = (_SETTINGS_SLOT, digester.settings)
+        self.memo = memo
+
+    def reducer_override(self, obj: Any) -> Any:
+        return self.digester.named(self, obj)
+
+
+class Digester:
+    """Digests of values for one build: entries, listings and content are digested once each."""
+
+    def __init__(self, settings: Mapping[str, Any], context: Mapping[str, Any], entry_type: type,
+                 shared_types: tuple[type, ...], content_type: type | None,
+                 adapters: Mapping[str, Callable[[Any], Any]]) -> None:
+        self.settings, self.context = settings, context
+        self.entry_type, self.shared_types, self.content_type = entry_type, shared_types, content_type
+        self.adapters = adapters  # class name → the state it stands for (state kept outside the object)
+        self.own: dict[Any, tuple[bytes, frozenset[Any]]] = {}
+        self.closed: dict[Any, tuple[int, bytes]] = {}
+        self.plain: set[type] = set(_PLAIN)  # types pickled as they are
+        self.shared: dict[int, tuple[Any, bytes]] = {}
+        self.busy: set[int] = set()
+
+    def named(self, pickler: _Pickler, obj: Any) -> Any:
+        """How ``obj`` pickles: NotImplemented as usual, a reduction to ``_named``; Unkeyable refuses the page."""
+        kind = type(obj)
+        if kind in self.plain or obj is pickler.root:
+            return NotImplemented
+        if kind is self.entry_type:
+            pickler.entries.add(obj)
+            return _named, ("entry", obj.id)
+        # Code is pickled by name (the code digest covers it), but not the state a method or closure holds.
+        if kind is types.MethodType or (kind is types.BuiltinFunctionType and not isinstance(
+                obj.__self__, (types.ModuleType, type(None)))):
+            raise Unkeyable(f"a bound method {obj!r}")
+        if kind is types.FunctionType and (obj.__closure__ or "<" in obj.__qualname__):
+            raise Unkeyable(f"a function with state {obj!r}")
+        if kind in self.shared_types or (self.content_type is not None and isinstance(obj, self.content_type)):
+            return _named, ("shared", self.shared_digest(obj))
+        adapter = self.adapters.get(kind.__name__)
+        if adapter is not None:
+            return _named, ("adapted", kind.__name__, self.digest(adapter(obj)))
+        if kind not in (types.MethodType, types.BuiltinFunctionType, types.FunctionType):
+            self.plain.add(kind)  # none of the above: no need to ask again
+        return NotImplemented
+
+    def _pickle(self, value: Any, settings: bool = True) -> tuple[bytes, set[Any]]:
+        pickler = _Pickler(self, value, settings)
+        try:
+            pickler.dump(value)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise Unkeyable(str(exc)) from exc
+        data = pickler.buffer.getvalue()
+        if _CONTEXT_REFERENCE in data:  # or bytes that look like it: refused all the same
+            raise Unkeyable("the whole context")
+        return data, pickler.entries
+
+    def own_digest(self, entry: Any) -> tuple[bytes, frozenset[Any]]:
+        """One entry pickled with the entries it links to named by id, and those entries."""
+        found = self.own.get(entry)
+        if found is None:
+            data, linked = self._pickle(entry)
+            found = self.own[entry] = (_digest(data), frozenset(linked))
+        return found
+
+    def closed_digest(self, entry: Any) -> tuple[int, bytes]:
+        """The entry's id, and the digest of it and every entry it links to, transitively (a merge's other side)."""
+        found = self.closed.get(entry)
+        if found is None:
+            closure: dict[int, bytes] = {}
+            pending = [entry]
+            while pending:
+                linked_entry = pending.pop()
+                if linked_entry.id in closure:
+                    continue
+                own, linked = self.own_digest(linked_entry)
+                closure[linked_entry.id] = own
+                pending.extend(linked)
+            data = b"".join(key.to_bytes(8, "little", signed=True) + closure[key] for key in sorted(closure))
+            found = self.closed[entry] = (entry.id, _digest(data))
+        return found
+
+    def entries_digest(self, entries: Iterable[Any]) -> bytes:
+        """The entries, each with every entry it links to."""
+        closed = sorted(map(self.closed_digest, entries))
+        return _digest(b"".join(key.to_bytes(8, "little", signed=True) + digest for key, digest in closed))
+
+    def digest(self, value: Any, *, settings: bool = True) -> bytes:
+        """A value's digest, with the entries it reaches (``settings``: stand for the settings by name)."""
+        data, entries = self._pickle(value, settings)
+        return _digest(data + self.entries_digest(entries)) if entries else _digest(data)
+
+    def shared_digest(self, obj: Any) -> bytes:
+        """A listing, paginator or content object, digested once (content without its ``_context``)."""
+        found = self.shared.get(id(obj))
+        if found is not None and found[0] is obj:
+            return found[1]
+        if id(obj) in self.busy:
+            raise Unkeyable(f"{type(obj).__name__} reaches itself")
+        self.busy.add(id(obj))
+        try:
+            if self.content_type is not None and isinstance(obj, self.content_type):
+                # Every content object holds the whole context; what a page reads of it is digested by name.
+                value = self.digest((type(obj), {key: value for key, value in vars(obj).items() if key != "_context"}))
+            else:
+                value = self.digest(obj)
+        finally:
+            self.busy.discard(id(obj))
+        self.shared[id(obj)] = (obj, value)  # the object stays referenced: its id is not reused
+        return value

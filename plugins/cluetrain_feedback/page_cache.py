@@ -1,0 +1,157 @@
+"""Feedback pages kept between full builds: a page whose inputs did not change is neither rendered nor written.
+
+Each page is keyed by a digest of everything it is drawn from (fingerprints.py): the code
+(loaded modules' sources, installed versions), its templates' sources, the settings, the values of
+the context names its templates read, and the variables it is written with. The key and the
+output file's stat signature are kept in CACHE_PATH; a page is skipped only when its key is the
+same and its file is still the one written then (any other writer, the resident builder included,
+replaces files atomically: a new inode). Only full builds use it: an incremental update renders
+what it selected, and a file it replaces no longer matches its signature.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pelican.contents import Content
+from pelican.paginator import Paginator
+
+from cluetrain.output_files import SELECTION_CONTEXT_KEY
+
+from .fingerprints import Digester, Unkeyable, code_digest, recorder, template_digest
+from .items import FeedbackEntry
+from .listings import Listing
+
+CACHE_FILE = "cluetrain_feedback_pages.pickle"
+CACHE_VERSION = 1
+# Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
+ADAPTERS = {
+    "LevelBadges": lambda badges: dict(badges._levels_by_key()),  # cluetrain_community's contributor levels
+    "DayFormatter": lambda formatter: formatter.format_date,  # cluetrain_comments' strftime: its memo aside
+}
+
+Signature = tuple[int, int, int]
+_ABSENT = ("absent",)
+
+
+def _signature(path: str) -> Signature | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+class PageCache:
+    """Keys of the pages a build wrote, by output path, with their files' stat signatures."""
+
+    def __init__(self, generator: Any, known: dict[str, tuple[bytes, Signature]]) -> None:
+        self.settings: Mapping[str, Any] = generator.settings
+        self.context: Mapping[str, Any] = generator.context
+        self.environment = generator.env
+        self.get_template = generator.get_template  # "feedback/item" → its Template (named with ".html")
+        self.output_path = generator.output_path
+        self.known = known
+        self.kept: dict[str, tuple[bytes, Signature]] = {}
+        self.rendered: list[str] = []  # kept in the file too: what a build rendered, for tests and curiosity
+        self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator), Content, ADAPTERS)
+        self.skipped = 0
+        self._static: bytes | None = None
+        self._templates: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
+
+    @classmethod
+    def open(cls, generator: Any) -> PageCache | None:
+        """The cache for a full build (None in an incremental update, with relative URLs or with caching off)."""
+        settings = generator.settings
+        if (generator.context.get(SELECTION_CONTEXT_KEY) is not None or settings.get("RELATIVE_URLS")
+                or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")):
+            return None
+        known: dict[str, tuple[bytes, Signature]] = {}
+        if settings.get("LOAD_CONTENT_CACHE"):
+            try:
+                with open(Path(settings["CACHE_PATH"]) / CACHE_FILE, "rb") as file:
+                    version, known, _rendered = pickle.load(file)
+                if version != CACHE_VERSION:
+                    known = {}
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+                known = {}
+        return cls(generator, known)
+
+    def _static_digest(self) -> bytes:
+        """The code and the settings: the same for every page of a build."""
+        if self._static is None:
+            try:
+                code = code_digest()
+            except OSError as exc:  # a loaded module's file is gone: its code cannot be known
+                raise Unkeyable(str(exc)) from exc
+            self._static = self.digester.digest(("static", code, self.settings), settings=False)
+        return self._static
+
+    def _template_digest(self, template: str, variables: tuple[str, ...]) -> bytes | None:
+        """The template's sources and the values of the context names it reads besides ``variables``."""
+        key = (template, variables)
+        if key not in self._templates:
+            found = None
+            recording = recorder(self.environment)
+            loaded = self.get_template(template)
+            names = recording.free_names(loaded) if recording else None
+            sources = template_digest(self.environment, [loaded.name])
+            if names is not None and sources is not None:
+                digest, filters, tests = sources
+                # output_file is the page's own path, part of every key; the rest comes from the context,
+                # or from the environment's globals where the context lacks it (as Jinja looks names up).
+                shown = {name: self.context.get(name, loaded.globals.get(name, _ABSENT)) for name in sorted(names)
+                         if name not in variables and name != "output_file"}
+                # A filter or test may hold state (a closure, a bound method: refused) or be code (by name).
+                functions = ({name: self.environment.filters.get(name, _ABSENT) for name in sorted(filters)},
+                             {name: self.environment.tests.get(name, _ABSENT) for name in sorted(tests)})
+                try:
+                    found = self.digester.digest((template, digest, self._static_digest(), shown, functions))
+                except Unkeyable:
+                    found = None
+            self._templates[key] = found
+        return self._templates[key]
+
+    def key(self, template: str, save_as: str, variables: dict[str, Any]) -> bytes | None:
+        """The page's key; None when something it shows cannot be digested (it is rendered, not kept)."""
+        base = self._template_digest(template, tuple(sorted(variables)))
+        if base is None:
+            return None
+        try:
+            return self.digester.digest((base, save_as, variables))
+        except Unkeyable:
+            return None
+
+    def unchanged(self, save_as: str, key: bytes) -> bool:
+        """Whether the page at ``save_as`` was written with ``key`` and its file is still that one."""
+        found = self.known.get(save_as)
+        if found is None or found[0] != key:
+            return False
+        signature = _signature(os.path.join(self.output_path, save_as))
+        if signature != found[1]:
+            return False
+        self.kept[save_as] = found
+        self.skipped += 1
+        return True
+
+    def written(self, save_as: str, key: bytes | None) -> None:
+        """The page was just rendered with ``key`` (None: it could not be keyed): remember its file."""
+        self.rendered.append(save_as)
+        if key is None:
+            return
+        signature = _signature(os.path.join(self.output_path, save_as))
+        if signature is not None:
+            self.kept[save_as] = (key, signature)
+
+    def save(self) -> None:
+        """Keep the keys of this build's pages (only those: pages gone are forgotten)."""
+        folder = Path(self.settings["CACHE_PATH"])
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"{CACHE_FILE}.tmp"
+        with open(temporary, "wb") as file:
+            pickle.dump((CACHE_VERSION, self.kept, self.rendered), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / CACHE_FILE)
