@@ -15,7 +15,15 @@ with warnings.catch_warnings():
     import whoosh.analysis
     import whoosh.codec.whoosh3  # noqa: F401
 
-from cluetrain.search.documents import DocType, SearchDocument, document_id, normalize_key
+from cluetrain.search.documents import (
+    DocType,
+    Indexable,
+    SearchDocument,
+    document_id,
+    normalize_key,
+    sign,
+    text_digest,
+)
 from cluetrain.search.index import SearchIndex, SearchIndexLocked
 from cluetrain.search.indexer import (
     INDEX_PROGRESS_SIGNAL,
@@ -45,6 +53,7 @@ __all__ = [
     "DuplicateDocumentError",
     "Hit",
     "IndexReport",
+    "Indexable",
     "SearchDocument",
     "SearchIndex",
     "SearchIndexLocked",
@@ -58,5 +67,7 @@ __all__ = [
     "document_id",
     "index_location",
     "normalize_key",
+    "sign",
     "synchronize",
+    "text_digest",
 ]

@@ -15,6 +15,7 @@ from pathlib import Path
 from whoosh.index import EmptyIndexError, Index, LockError, create_in, exists_in, open_dir
 from whoosh.writing import CLEAR, IndexWriter
 
+from cluetrain.search.columns import column_texts
 from cluetrain.search.documents import SearchDocument
 from cluetrain.search.query import SearchRequest, SearchResults, SearchUnavailable
 from cluetrain.search.schema import INDEX_NAME, build_schema, to_fields
@@ -107,12 +108,16 @@ class SearchIndex:
         """Every indexed document's id and content signature."""
         if not self.exists():
             return {}
+        stored: dict[str, str] = {}
         with self._open_for_writing().reader() as reader:
-            if reader.doc_count() == 0:
-                return {}
-            ids = reader.column_reader("id")
-            signatures = reader.column_reader("signature")
-            return {ids[docnum]: signatures[docnum].decode("ascii") for docnum in reader.all_doc_ids()}
+            for segment, _base in reader.leaf_readers():
+                ids = column_texts(segment, "id")
+                signatures = column_texts(segment, "signature")
+                if segment.has_deletions():
+                    stored.update((ids[docnum], signatures[docnum]) for docnum in segment.all_doc_ids())
+                else:
+                    stored.update(zip(ids, signatures, strict=True))
+        return stored
 
     @contextmanager
     def writing(self, *, replace_all: bool = False) -> Iterator[IndexChanges]:

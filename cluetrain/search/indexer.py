@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cluetrain.search.documents import SearchDocument
+from cluetrain.search.documents import Indexable
 from cluetrain.search.index import SearchIndex
 
 # Named blinker signals the search plugin sends (named, so the CLI and tests need not import it):
@@ -65,21 +65,24 @@ def index_location(settings: Mapping[str, Any]) -> Path | None:
 
 def synchronize(
     index: SearchIndex,
-    documents: Iterable[SearchDocument],
+    documents: Iterable[Indexable],
     *,
     rebuild: bool = False,
     on_progress: ProgressCallback | None = None,
 ) -> IndexReport:
-    """Make the index hold exactly ``documents``; with ``rebuild``, rewrite all of them in one commit."""
+    """Make the index hold exactly ``documents``; with ``rebuild``, rewrite all of them in one commit.
+
+    A document (:class:`Indexable`) is built only when it is written: an unchanged one is only signed.
+    """
     started = time.perf_counter()
-    wanted: dict[str, SearchDocument] = {}
+    wanted: dict[str, Indexable] = {}
     for document in documents:
         if document.id in wanted:
             raise DuplicateDocumentError(f"two documents have the search id {document.id!r}")
         wanted[document.id] = document
     stored = {} if rebuild else index.signatures()
     report = IndexReport(rebuilt=rebuild)
-    writes: list[SearchDocument] = []
+    writes: list[Indexable] = []
     for doc_id, document in wanted.items():
         previous = stored.get(doc_id)
         # Signing costs JSON and a hash: a document the index lacks is signed once, when written, not compared.
@@ -92,7 +95,7 @@ def synchronize(
     if writes or report.removed or rebuild:
         with index.writing(replace_all=rebuild) as changes:
             for done, document in enumerate(writes, start=1):
-                changes.add(document)
+                changes.add(document.document())
                 if on_progress and (done % PROGRESS_EVERY == 0 or done == len(writes)):
                     on_progress(done, len(writes))
             for doc_id in report.removed:

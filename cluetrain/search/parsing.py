@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 from whoosh import qparser
 from whoosh.fields import Schema
@@ -65,4 +65,4 @@ def match_everything() -> Query:
 
 
 def _utc(day: date, at: time) -> datetime:
-    return to_utc_naive(datetime.combine(day, at, tzinfo=timezone.utc))
+    return to_utc_naive(datetime.combine(day, at, tzinfo=UTC))

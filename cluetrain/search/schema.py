@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from whoosh.analysis import StemmingAnalyzer
@@ -11,8 +11,9 @@ from whoosh.fields import COLUMN, DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 
 from cluetrain.search.documents import SearchDocument, normalize_key
 
-# Bump when the fields or their analysis change: an index of another version is rebuilt, not reused.
-SCHEMA_VERSION = 2
+# Bump when the fields, their analysis or the signatures change: an index of another version is rebuilt,
+# not reused (3: signatures join the values instead of JSON-encoding them).
+SCHEMA_VERSION = 3
 INDEX_NAME = f"cluetrain_v{SCHEMA_VERSION}"
 
 # Searched fields and their query-time boosts: a title match outranks a tag match, which
@@ -47,12 +48,12 @@ def build_schema() -> Schema:
 
 def to_utc_naive(value: datetime) -> datetime:
     """Whoosh stores naive datetimes; ours are aware, so store them as naive UTC."""
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)
 
 
 def from_utc_naive(value: datetime | None) -> datetime | None:
     """The aware UTC datetime of a stored value."""
-    return value.replace(tzinfo=timezone.utc) if value is not None else None
+    return value.replace(tzinfo=UTC) if value is not None else None
 
 
 def to_fields(document: SearchDocument) -> dict[str, Any]:

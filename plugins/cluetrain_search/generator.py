@@ -7,6 +7,7 @@ from typing import Any
 
 from blinker import signal
 
+from cluetrain.atom import full_build_cache_dir
 from cluetrain.build import BuildError
 from cluetrain.output_files import SEARCH_INDEX, wanted
 from cluetrain.search import (
@@ -19,6 +20,7 @@ from cluetrain.search import (
     synchronize,
 )
 
+from .body_digests import BodyDigests
 from .sources import collect_documents
 
 # Where the plugin keeps the run's generators (set at all_generators_finalized).
@@ -44,8 +46,9 @@ class SearchIndexGenerator:
         location = index_location(self.settings)
         if location is None or not wanted(self.context, SEARCH_INDEX):
             return
+        bodies = BodyDigests.load(full_build_cache_dir(self.context, self.settings, "LOAD_CONTENT_CACHE"))
         documents = collect_documents(
-            self.context.get(GENERATORS_CONTEXT_KEY, ()), self.context, self.settings.get("SITEURL", "")
+            self.context.get(GENERATORS_CONTEXT_KEY, ()), self.context, self.settings.get("SITEURL", ""), bodies
         )
         index = SearchIndex(location)
         try:
@@ -54,4 +57,7 @@ class SearchIndexGenerator:
             raise BuildError([f"search index: {exc}"]) from exc
         finally:
             index.close()
+        cache_dir = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
+        if cache_dir is not None:
+            bodies.save(cache_dir)
         index_reported.send(self, report=report)
