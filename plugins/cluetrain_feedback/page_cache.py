@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pelican.contents import Content
-from pelican.paginator import Paginator
+from pelican.paginator import Page, Paginator
 
 from cluetrain.output_files import SELECTION_CONTEXT_KEY
 
@@ -58,7 +58,8 @@ class PageCache:
         self.known = known
         self.kept: dict[str, tuple[bytes, Signature]] = {}
         self.rendered: list[str] = []  # kept in the file too: what a build rendered, for tests and curiosity
-        self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator), Content, ADAPTERS)
+        self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator, Page), Content,
+                                 ADAPTERS)
         self.skipped = 0
         self._static: bytes | None = None
         self._templates: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
