@@ -15,7 +15,7 @@ from pathlib import Path
 from whoosh.index import EmptyIndexError, Index, LockError, create_in, exists_in, open_dir
 from whoosh.writing import CLEAR, IndexWriter
 
-from cluetrain.search.columns import column_texts
+from cluetrain.search.columns import column_texts, segment_columns
 from cluetrain.search.documents import SearchDocument
 from cluetrain.search.query import SearchRequest, SearchResults, SearchUnavailable
 from cluetrain.search.schema import INDEX_NAME, build_schema, to_fields
@@ -109,8 +109,8 @@ class SearchIndex:
         if not self.exists():
             return {}
         stored: dict[str, str] = {}
-        with self._open_for_writing().reader() as reader:
-            for segment, _base in reader.leaf_readers():
+        with segment_columns(self._open_for_writing()) as segments:
+            for segment in segments:
                 ids = column_texts(segment, "id")
                 signatures = column_texts(segment, "signature")
                 if segment.has_deletions():

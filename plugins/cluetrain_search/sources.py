@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from cluetrain.markup import plain_text
+from cluetrain.output_files import content_urls
 from cluetrain.search import DocType, Indexable, SearchDocument, document_id, sign, text_digest
 
 from .body_digests import BodyDigests
@@ -43,12 +45,13 @@ class ContentEntry:
 
     __slots__ = ("_bodies", "_content", "authors", "date", "id", "tags", "title", "type", "url")
 
-    def __init__(self, content: Any, doc_type: DocType, siteurl: str, bodies: BodyDigests | None = None) -> None:
+    def __init__(self, content: Any, doc_type: DocType, siteurl: str, bodies: BodyDigests | None = None,
+                 url: str | None = None) -> None:
         self._content = content
         self._bodies = bodies
         self.id = document_id(doc_type, content.slug)
         self.type = doc_type
-        self.url = absolute_url(siteurl, content.url)
+        self.url = absolute_url(siteurl, content.url if url is None else url)
         self.title = plain_text(str(content.title))
         self.date = _aware(getattr(content, "date", None))
         self.tags = tuple(tag.name for tag in getattr(content, "tags", None) or ())
@@ -114,12 +117,13 @@ def comment_document(node: Any, parent: Parent) -> SearchDocument:
     )
 
 
-def _offered(generator: Any, siteurl: str, bodies: BodyDigests | None) -> Iterable[tuple[Any, Indexable]]:
+def _offered(generator: Any, siteurl: str, bodies: BodyDigests | None,
+             url_of: Callable[[Any], str]) -> Iterable[tuple[Any, Indexable]]:
     """(content or None, its entry) for what ``generator`` offers."""
     if isinstance(generator, ArticlesGenerator):
-        return ((article, ContentEntry(article, DocType.POST, siteurl, bodies)) for article in generator.articles)
+        return ((post, ContentEntry(post, DocType.POST, siteurl, bodies, url_of(post))) for post in generator.articles)
     if isinstance(generator, PagesGenerator):
-        return ((page, ContentEntry(page, DocType.PAGE, siteurl, bodies)) for page in generator.pages)
+        return ((page, ContentEntry(page, DocType.PAGE, siteurl, bodies, url_of(page))) for page in generator.pages)
     if hasattr(generator, "search_documents"):
         return ((None, document) for document in generator.search_documents())
     return ()
@@ -136,8 +140,10 @@ def collect_documents(generators: Iterable[Any], context: Mapping[str, Any], sit
     parents: dict[str, Parent] = {}
     # A post's own object finds its entry without formatting its URL again (Pelican formats it on every read).
     by_object: dict[int, Parent] = {}
+    # The URLs the build's other generators have read already (Pelican formats one anew on every read).
+    url_of = content_urls(context) if isinstance(context, dict) else attrgetter("url")
     for generator in generators:
-        for content, entry in _offered(generator, siteurl, bodies):
+        for content, entry in _offered(generator, siteurl, bodies, url_of):
             parents[entry.url] = entry
             if content is not None:
                 by_object[id(content)] = entry
