@@ -15,11 +15,12 @@ from pelican import signals
 from pelican.generators import Generator
 
 from cluetrain.atom import FeedCache, full_build_cache_dir
-from cluetrain.content_format import FeedbackItem, FeedbackKind, load_feedback, tag_slug
+from cluetrain.content_format import FeedbackItem, FeedbackKind, tag_slug
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, replace_file, wanted
 from cluetrain.search import SearchDocument
 
 from . import feeds
+from .item_files import load_items
 from .items import (
     HUB_URL,
     FeedbackEntry,
@@ -87,7 +88,7 @@ class FeedbackGenerator(Generator):
         pattern = self.settings.get("FEEDBACK_FEED_ITEM_ATOM")
         self.rendered = load_rendering_cache(self.settings)  # kept for the resident builder's item updates
         self.entries = [make_entry(item, self.scheme, content_root, pattern, self.rendered)
-                        for item in load_feedback(content_root)]
+                        for item in load_items(content_root, self.settings)]
         save_rendering_cache(self.rendered, self.settings)
         link_merges(self.entries)
         self.tags: dict[str, FeedbackTag] = unify_tags(self.entries)
