@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .documents import (
     MAX_AUTHOR_LENGTH,
@@ -46,6 +47,9 @@ from .documents import (
     validate_thread_key,
     validate_website,
 )
+
+if TYPE_CHECKING:
+    from .comment_cache import CommentCache
 
 COMMENTS_DIR = "comments"
 AVATAR_PATTERN = re.compile(r"[0-9a-f]{16,64}")
@@ -173,10 +177,11 @@ def comment_path(content_root: Path, thread: str, comment_id: str) -> Path:
 def read_comment(path: Path | str) -> Comment:
     """Read one comment file, checking that its name and folder match its metadata."""
     folder, name = os.path.split(os.fspath(path))
-    return _read_comment(os.fspath(path), os.path.basename(folder), name)
+    return read_comment_file(os.fspath(path), os.path.basename(folder), name)
 
 
-def _read_comment(path: str, folder_name: str, name: str) -> Comment:
+def read_comment_file(path: str, folder_name: str, name: str) -> Comment:
+    """:func:`read_comment` for a path already split into its folder's and its own name."""
     # Plain strings and os calls: a full build reads every comment file, and pathlib's parsing
     # cost as much as the reading. Errors still name the file (ContentFormatError makes it a Path).
     comment = read_document(path, loads_comment)
@@ -220,19 +225,25 @@ def iter_comment_files(content_root: Path) -> Iterator[Path]:
             yield Path(folder, name)
 
 
-def load_comments(content_root: Path | str) -> dict[str, list[Comment]]:
-    """All approved comments, grouped by thread key; the first bad file raises."""
+def load_comments(content_root: Path | str, cache: CommentCache | None = None) -> dict[str, list[Comment]]:
+    """All approved comments, grouped by thread key; the first bad file raises.
+
+    With a ``cache``, files unchanged since it was saved are taken from it, and it learns the others.
+    """
     threads: dict[str, list[Comment]] = {}
     seen: dict[str, str] = {}
     for folder, folder_name, names in scan_comment_folders(content_root):
+        cached = cache.folder(folder_name) if cache is not None else None
         for name in names:
             _check_suffix(folder, name)
             path = f"{folder}{os.sep}{name}"
-            comment = _read_comment(path, folder_name, name)
+            comment = cached.comment(path, name) if cached is not None else read_comment_file(path, folder_name, name)
             if comment.id in seen:
                 raise ContentFormatError(f"comment id {comment.id!r} also used by {Path(seen[comment.id])}", path)
             seen[comment.id] = path
             threads.setdefault(comment.thread, []).append(comment)
+        if cached is not None:
+            cached.done()
     return threads
 
 

@@ -13,7 +13,7 @@ A generator from another plugin can offer its own content for discussion by defi
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 
 from cluetrain import site_settings
 from cluetrain.content_format import ContentFormatError, comment_path, load_comments
+from cluetrain.content_format.comment_cache import CommentCache
 
 from .day_format import remember_days
 from .generators import CommentFeedsGenerator, ThreadManifestGenerator
@@ -33,7 +34,8 @@ from .threads import Thread, build_tree, discussion_state, thread_key_of, walk
 THREADS_CONTEXT_KEY = "cluetrain_threads"
 # Where a resident builder puts its in-memory RenderedBodies, so full builds reuse them.
 RENDERED_BODIES_CONTEXT_KEY = "cluetrain_rendered_bodies"
-# Sent with ``count=`` once the comment files are read, for build progress displays.
+# Sent with ``count=`` once the comment files are read, for build progress displays; ``parsed=`` and
+# ``reused=`` say how many files were parsed and how many taken from the comment cache.
 comments_loaded = signal("cluetrain_comments_loaded")
 
 __all__ = ["RENDERED_BODIES_CONTEXT_KEY", "THREADS_CONTEXT_KEY", "RenderedBodies", "Thread", "make_thread", "register"]
@@ -42,7 +44,7 @@ __all__ = ["RENDERED_BODIES_CONTEXT_KEY", "THREADS_CONTEXT_KEY", "RenderedBodies
 def isodate(value: datetime) -> str:
     """ISO 8601 for machines (``<time datetime>``, JSON-LD, sitemaps)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return value.isoformat(timespec="seconds")
 
 
@@ -91,7 +93,7 @@ def make_thread(content: Any, kind: str, comments: list[Any], *, settings: dict,
 
 def thread_now(settings: dict) -> datetime:
     """The "now" that decides whether a thread closed by age (COMMENTS_NOW in reproducible builds)."""
-    return settings.get("COMMENTS_NOW") or datetime.now(timezone.utc)
+    return settings.get("COMMENTS_NOW") or datetime.now(UTC)
 
 
 def attach_threads(generators: list[Any]) -> None:
@@ -103,8 +105,14 @@ def attach_threads(generators: list[Any]) -> None:
     cache_dir = Path(settings["CACHE_PATH"]) if settings.get("LOAD_CONTENT_CACHE") else None
     # The resident builder keeps its bodies in memory; a one-off build loads them from the cache.
     bodies = context.get(RENDERED_BODIES_CONTEXT_KEY) or RenderedBodies.load(cache_dir)
-    pending = load_comments(content_root)
-    comments_loaded.send(attach_threads, count=sum(map(len, pending.values())))
+    # Parsed comment files, reused while each file's stat signature holds (every file is still listed
+    # and stat()ed). Incremental updates never use it: they read the changed threads' files directly.
+    keep = bool(settings.get("CACHE_CONTENT"))
+    files = CommentCache.load(cache_dir, content_root) if cache_dir is not None or keep else None
+    pending = load_comments(content_root, files)
+    count = sum(map(len, pending.values()))
+    comments_loaded.send(attach_threads, count=count, parsed=files.parsed if files else count,
+                         reused=files.reused if files else 0)
     threads: dict[str, tuple[Any, str]] = {}
 
     for content, kind in _discussion_contents(generators):
@@ -117,7 +125,8 @@ def attach_threads(generators: list[Any]) -> None:
         if thread.key in threads:
             other = threads[thread.key][0]
             raise ContentFormatError(
-                f"slug {thread.key!r} is also the slug of {getattr(other, 'source_path', '?')}; threads need unique slugs",
+                f"slug {thread.key!r} is also the slug of {getattr(other, 'source_path', '?')}; "
+                "threads need unique slugs",
                 getattr(content, "source_path", None),
             )
         threads[thread.key] = (content, kind)
@@ -128,7 +137,9 @@ def attach_threads(generators: list[Any]) -> None:
             comment_path(content_root, key, orphans[0].id),
         )
     context[THREADS_CONTEXT_KEY] = threads
-    if cache_dir is not None and settings.get("CACHE_CONTENT"):
+    if keep and files is not None:
+        files.save(Path(settings["CACHE_PATH"]))
+    if keep and cache_dir is not None:
         bodies.save(cache_dir)
 
 
