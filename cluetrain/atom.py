@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-from collections.abc import Mapping
-from datetime import datetime, timezone
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -22,7 +22,9 @@ from cluetrain.content_format import atomic_write
 from cluetrain.output_files import SELECTION_CONTEXT_KEY
 
 log = logging.getLogger(__name__)
-EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A feed as FeedCache.feed takes it: the feed's fields, then each entry's.
+FeedFields = tuple[dict[str, Any], list[dict[str, Any]]]
 
 
 class ReproducibleAtom(Atom1Feed):
@@ -79,8 +81,23 @@ class FeedCache:
         """The bytes of ``ReproducibleAtom(description="", **head)`` with ``add_item(**item)`` each, cached or new."""
         key = hashlib.blake2b(repr((sorted(head.items()), [sorted(i.items()) for i in items])).encode("utf-8"),
                               digest_size=20).hexdigest()
+        return self._cached(key, lambda: (head, items))
+
+    def feed_for(self, material: Any, build: Callable[..., FeedFields], *args: Any) -> bytes:
+        """The feed ``build(*args)`` describes (as ``feed`` takes it), cached under a hash of ``material``.
+
+        ``material`` must determine what ``build`` returns (equal material, equal feed) and be picklable;
+        it can be much cheaper to gather than the entries, which are then built only for a feed not cached.
+        """
+        # Pickle, not repr: it copies strings instead of escaping them, and tells a str from a Markup.
+        data = pickle.dumps(material, protocol=5)
+        key = "m" + hashlib.blake2b(data, digest_size=20).hexdigest()  # apart from feed()'s keys
+        return self._cached(key, build, *args)
+
+    def _cached(self, key: str, build: Callable[..., FeedFields], *args: Any) -> bytes:
         data = self._entries.get(key)
         if data is None:
+            head, items = build(*args)
             feed = ReproducibleAtom(description="", **head)
             for item in items:
                 feed.add_item(**item)

@@ -1,7 +1,9 @@
 """Generators that write what the comments plugin produces: Atom feeds and threads.json.
 
 A full build keeps each feed's bytes in CACHE_PATH (cluetrain.atom.FeedCache), so an unchanged
-thread's feed is not serialised again (one feed per thread).
+thread's feed is not serialised again (one feed per thread). Its cache key is drawn from the
+values the feed shows, read straight off the thread: the entries themselves are built only for
+a feed that is not in the cache.
 """
 
 from __future__ import annotations
@@ -10,14 +12,16 @@ import heapq
 import json
 import logging
 import os
+from collections.abc import Iterable
 from datetime import datetime
+from json.encoder import encode_basestring
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 
-from cluetrain.atom import EPOCH, FeedCache, full_build_cache_dir
-from cluetrain.output_files import ContentUrls, replace_file, wanted
+from cluetrain.atom import EPOCH, FeedCache, FeedFields, full_build_cache_dir
+from cluetrain.output_files import content_urls, replace_file, wanted
 
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
@@ -31,8 +35,9 @@ class _OutputGenerator:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
-        # threads.json reads every thread's URL, and a resident builder rewrites it after each comment.
-        self.content_url = ContentUrls()
+        # threads.json reads every thread's URL, and a resident builder rewrites it after each comment; the
+        # theme has read most of them already, into the build's shared ContentUrls.
+        self.content_url = content_urls(context)
 
     def threads(self) -> dict[str, tuple[Any, str]]:
         from . import THREADS_CONTEXT_KEY
@@ -48,6 +53,37 @@ class _OutputGenerator:
         signals.content_written.send(os.fspath(target), context=self.context)
 
 
+def _shown(nodes: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """What a feed entry shows of each node (see ``CommentFeedsGenerator._item``), in the nodes' order."""
+    return [(node.id, node.author, node.date, node.text, node.html) for node in nodes]
+
+
+def newest_comments(contents: Iterable[Any], limit: int) -> list[tuple[Any, Any]]:
+    """``heapq.nlargest(limit, every (content, node), key=(date, id))``, ties in the same order, walking few threads.
+
+    A thread's ``latest`` is its newest comment's date, so the threads are visited newest first and the
+    walk stops at the first whose newest comment is older than the oldest of ``limit`` already found:
+    a resident builder rewrites this feed after every comment, and walking 50,000 of them cost 0.1 s.
+    """
+    if limit <= 0:
+        return []
+    # nlargest breaks ties by first seen; -position does the same whatever order the threads are visited in.
+    order = sorted(((content.thread.latest, -position, content) for position, content in enumerate(contents)
+                    if content.thread.latest is not None), key=lambda row: (row[0], row[1]), reverse=True)
+    heap: list[tuple[Any, ...]] = []
+    for latest, thread_rank, content in order:
+        if len(heap) >= limit and latest < heap[0][0]:
+            break
+        for node_rank, node in enumerate(content.thread.walk()):
+            entry = (node.date, node.id, thread_rank, -node_rank, content, node)
+            if len(heap) < limit:
+                heapq.heappush(heap, entry)
+            elif entry[:4] > heap[0][:4]:
+                heapq.heapreplace(heap, entry)
+    heap.sort(key=lambda entry: entry[:4], reverse=True)
+    return [(entry[4], entry[5]) for entry in heap]
+
+
 class CommentFeedsGenerator(_OutputGenerator):
     """Writes an Atom feed per thread and one for all comments."""
 
@@ -60,32 +96,46 @@ class CommentFeedsGenerator(_OutputGenerator):
         return {"title": f"{node.author} on “{content.title}”", "link": link, "description": node.text[:300],
                 "content": str(node.html), "author_name": node.author, "pubdate": node.date, "unique_id": link}
 
+    def _site(self) -> tuple[Any, ...]:
+        """The settings every feed's head reads (part of every cache key)."""
+        return self.settings.get("SITEURL", ""), self.settings.get("SITENAME", ""), self.settings.get("DEFAULT_LANG")
+
     def generate_output(self, writer: Any) -> None:
         """Write the feeds; entries newest first."""
         feeds = FeedCache.load(full_build_cache_dir(self.context, self.settings, "LOAD_CONTENT_CACHE"), FEED_CACHE_FILE)
-        sitename = self.settings.get("SITENAME", "")
+        site = self._site()
         all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
         if all_path and wanted(self.context, all_path):
-            self._write_all(feeds, all_path, sitename)
+            self._write_all(feeds, all_path, site)
         for _key, (content, _kind) in sorted(self.threads().items()):
-            if not content.thread.feed_url or not wanted(self.context, content.thread.feed_url):
+            thread = content.thread
+            if not thread.feed_url or not wanted(self.context, thread.feed_url):
                 continue
-            head = self._head(f"Comments on “{content.title}” — {sitename}",
-                              self.absolute_url(self.content_url(content)), content.thread.feed_url,
-                              getattr(content, "date", EPOCH))
-            nodes = sorted(content.thread.walk(), key=lambda n: (n.date, n.id), reverse=True)
-            self.write(content.thread.feed_url, feeds.feed(head, [self._item(content, node) for node in nodes]))
+            url, nodes = self.content_url(content), thread.walk()
+            fallback = getattr(content, "date", EPOCH)
+            # Entries go in (date, id) order, so the nodes in display order determine the feed as well.
+            material = ("thread", site, content.title, url, thread.feed_url, fallback, _shown(nodes))
+            self.write(thread.feed_url, feeds.feed_for(material, self._thread_feed, content, url, fallback, nodes))
         save_to = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
         if save_to is not None:
             feeds.save(save_to)
 
-    def _write_all(self, feeds: FeedCache, all_path: str, sitename: str) -> None:
-        # nlargest, not a sort of every comment: the feed shows the newest few of possibly 50,000.
-        everything = ((content, node) for content, _kind in self.threads().values() for node in content.thread.walk())
-        limit = self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50)
-        newest = heapq.nlargest(limit, everything, key=lambda pair: (pair[1].date, pair[1].id))
-        head = self._head(f"Comments — {sitename}", self.absolute_url(""), all_path, EPOCH)
-        self.write(all_path, feeds.feed(head, [self._item(content, node) for content, node in newest]))
+    def _thread_feed(self, content: Any, url: str, fallback: datetime, nodes: list[Any]) -> FeedFields:
+        head = self._head(f"Comments on “{content.title}” — {self.settings.get('SITENAME', '')}",
+                          self.absolute_url(url), content.thread.feed_url, fallback)
+        ordered = sorted(nodes, key=lambda n: (n.date, n.id), reverse=True)
+        return head, [self._item(content, node) for node in ordered]
+
+    def _write_all(self, feeds: FeedCache, all_path: str, site: tuple[Any, ...]) -> None:
+        newest = newest_comments([content for content, _kind in self.threads().values()],
+                                 self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50))
+        material = ("all", site, all_path, [(content.title, self.content_url(content), *_shown([node])[0])
+                                            for content, node in newest])
+        self.write(all_path, feeds.feed_for(material, self._all_feed, all_path, newest))
+
+    def _all_feed(self, all_path: str, newest: list[tuple[Any, Any]]) -> FeedFields:
+        head = self._head(f"Comments — {self.settings.get('SITENAME', '')}", self.absolute_url(""), all_path, EPOCH)
+        return head, [self._item(content, node) for content, node in newest]
 
 
 class ThreadManifestGenerator(_OutputGenerator):
@@ -110,5 +160,29 @@ class ThreadManifestGenerator(_OutputGenerator):
                     "comments": content.thread.count,
                 }
             )
-        manifest = {"version": MANIFEST_VERSION, "threads": entries}
-        self.write(target, (json.dumps(manifest, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
+        self.write(target, manifest_json(entries).encode("utf-8"))
+
+
+def manifest_json(entries: list[dict[str, Any]]) -> str:
+    """``json.dumps({"version": …, "threads": entries}, ensure_ascii=False, indent=1) + "\\n"``, entries being flat.
+
+    json's indenting encoder is pure Python (~10 µs an entry); this one writes each value with json's
+    own C functions and lays out the same lines.
+    """
+    if not entries or not all(entries):  # json writes [] and {} on one line
+        return json.dumps({"version": MANIFEST_VERSION, "threads": entries}, ensure_ascii=False, indent=1) + "\n"
+    rows = ",\n".join("  {\n" + ",\n".join(f"   {encode_basestring(name)}: {_json_scalar(value)}"
+                                            for name, value in entry.items()) + "\n  }"
+                      for entry in entries)
+    return f'{{\n "version": {MANIFEST_VERSION},\n "threads": [\n{rows}\n ]\n}}\n'
+
+
+def _json_scalar(value: Any) -> str:
+    """A value as json.dumps(ensure_ascii=False) writes it."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    if type(value) is int:
+        return int.__repr__(value)
+    if isinstance(value, (dict, list, tuple)):
+        raise TypeError("manifest entries hold scalars only")  # json would indent them
+    return json.dumps(value, ensure_ascii=False)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from .activity import months_between
@@ -12,10 +13,19 @@ from .summaries import ThreadSummaries, month_of, months_of
 
 
 @dataclass(frozen=True, slots=True)
+class PostShown:
+    """What an author's page shows of a post (a value: the resident builder compares pages' data by it)."""
+
+    url: str
+    title: str
+    date: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PostActivity:
     """One of an author's posts and how many comments it received."""
 
-    article: Any
+    article: PostShown
     comments: int
 
 
@@ -27,24 +37,26 @@ class AuthorActivity:
     posts: list[PostActivity]
     comments_received: int
     months: list[tuple[date, int, int]]  # (month, posts, comments received)
+    commenters: int = 0  # distinct public names among the comments on the author's posts
 
     @property
     def slug(self) -> str:
         return self.author.slug
 
-    @property
-    def commenters(self) -> int:
-        """Distinct public names among the comments on the author's posts."""
-        return len({node.author for post in self.posts if post.article.thread for node in post.article.thread.walk()})
 
-
-def author_activity(author: Any, articles: list[Any], summaries: ThreadSummaries) -> AuthorActivity:
-    """What one author published and what their posts received, month by month."""
-    posts = [PostActivity(article, article.thread.count if getattr(article, "thread", None) else 0)
+def author_activity(author: Any, articles: list[Any], summaries: ThreadSummaries,
+                    url_of: Callable[[Any], str]) -> AuthorActivity:
+    """What one author published and what their posts received, month by month (``url_of``: a post's URL)."""
+    # The post's URL read once per build (url_of), not formatted anew by Pelican on the page.
+    posts = [PostActivity(PostShown(url_of(article), article.title, article.date),
+                          article.thread.count if getattr(article, "thread", None) else 0)
              for article in sorted(articles, key=lambda a: a.date, reverse=True)]
+    threads = [article.thread for article in articles if getattr(article, "thread", None)]
     published = Counter(month_of(article.date) for article in articles)
-    received = months_of(summaries, (article.thread for article in articles if getattr(article, "thread", None)))
+    received = months_of(summaries, threads)
     seen = set(published) | set(received)
     months = [(month, published[month], received[month])
               for month in (months_between(min(seen), max(seen)) if seen else [])]
-    return AuthorActivity(author=author, posts=posts, comments_received=sum(p.comments for p in posts), months=months)
+    commenters = len(frozenset().union(*(summaries.of(thread).authors for thread in threads)))
+    return AuthorActivity(author=author, posts=posts, comments_received=sum(p.comments for p in posts), months=months,
+                          commenters=commenters)

@@ -14,7 +14,7 @@ from pelican import signals
 from pelican.generators import Generator
 
 from cluetrain.content_format.moderation_stats import read_moderation_stats
-from cluetrain.output_files import replace_file, wanted
+from cluetrain.output_files import content_urls, replace_file, wanted
 from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_force
 
 from .activity import Headline, MonthActivity, headline, monthly_activity
@@ -84,7 +84,8 @@ class CommunityGenerator(Generator):
 
     @cached_property
     def authors(self) -> list[AuthorActivity]:
-        return [author_activity(author, articles, self._summaries)
+        urls = content_urls(self.context)
+        return [author_activity(author, articles, self._summaries, urls)
                 for author, articles in self.context.get("authors", ())]
 
     @cached_property
