@@ -24,6 +24,9 @@ LEVELS = ((0, "Newcomer"), (4, "Regular"), (20, "Expert"))
 ITEM_1 = "feedback/1-dark-mode/index.html"
 ITEM_3 = "feedback/3-weekly-email/index.html"
 ITEM_6 = "feedback/6-monday-email/index.html"
+FEED_1 = "feeds/feedback/1.atom.xml"
+FEED_NEW = "feeds/feedback/new.atom.xml"
+FEED_STATUS = "feeds/feedback/status.atom.xml"
 
 
 def rendered(site: Site) -> set[str]:
@@ -71,7 +74,7 @@ def built(tmp_path: Path) -> Site:
     return site
 
 
-def test_an_unchanged_build_renders_no_feedback_page(built):
+def test_an_unchanged_build_renders_no_feedback_page_or_feed(built):
     assert rendered(built) == set()
     assert same_as_fresh(built) == []
 
@@ -79,7 +82,7 @@ def test_an_unchanged_build_renders_no_feedback_page(built):
 def test_a_build_without_the_cache_renders_every_page(built):
     built.build(THEME=str(built.root / "theme"), COMMUNITY_CONTRIBUTOR_POINTS=POINTS,
                 COMMUNITY_CONTRIBUTOR_LEVELS=LEVELS, FEEDBACK_PER_PAGE=2, LOAD_CONTENT_CACHE=False)
-    assert ITEM_1 in rendered(built) and "feedback/index.html" in rendered(built)
+    assert {ITEM_1, "feedback/index.html", FEED_1, FEED_NEW} <= rendered(built)
 
 
 def _edit(site: Site, **changes: object) -> Callable[[], None]:
@@ -94,11 +97,13 @@ CHANGES: dict[str, tuple[Callable[[Site], None], set[str]]] = {
     # votes 10 → 12: the file is rewritten in place with the same size
     "vote": (lambda site: _edit(site, votes=12)(), {ITEM_1, "feedback/index.html", "feedback/top/index.html"}),
     "status": (lambda site: _edit(site, status="in-progress", changed={"planned": 5, "in-progress": 9})(),
-               {ITEM_1, "feedback/status/in-progress/index.html", "feedback/roadmap/index.html"}),
-    "answer": (lambda site: _edit(site, answer=("Priya", 9, "Soon."))(), {ITEM_1, "feedback/answered/index.html"}),
-    "description": (lambda site: _edit(site, body="Detail!")(), {ITEM_1}),
+               {ITEM_1, "feedback/status/in-progress/index.html", "feedback/roadmap/index.html", FEED_1,
+                FEED_STATUS}),
+    "answer": (lambda site: _edit(site, answer=("Priya", 9, "Soon."))(),
+               {ITEM_1, "feedback/answered/index.html", FEED_1, FEED_STATUS}),
+    "description": (lambda site: _edit(site, body="Detail!")(), {ITEM_1, FEED_1, FEED_NEW}),
     "comment": (lambda site: site.comment("feedback-1", "c2", author="Bo", date=day(21), body="Me too."),
-                {ITEM_1, "feedback/index.html"}),
+                {ITEM_1, "feedback/index.html", FEED_1}),
     "merge": (lambda site: write_item(site.content, 2, "Export breaks", kind="bug", votes=3, created=2,
                                       tags=("export",), status="duplicate", changed={"duplicate": 8}, merged_into=3),
               {ITEM_3, "feedback/2-export-breaks/index.html"}),
@@ -106,7 +111,8 @@ CHANGES: dict[str, tuple[Callable[[Site], None], set[str]]] = {
                                                    changed={"duplicate": 7}, merged_into=3),
                            {ITEM_3, "feedback/6-monday-mail/index.html"}),
     "item added": (lambda site: write_item(site.content, 7, "Helm chart", votes=2, created=7),
-                   {"feedback/7-helm-chart/index.html", "feedback/new/index.html"}),
+                   {"feedback/7-helm-chart/index.html", "feedback/new/index.html", "feeds/feedback/7.atom.xml",
+                    FEED_NEW}),
     # Ada's second comment, on a post, takes her to "Regular": her badge on item 1's thread changes.
     "contributor level": (lambda site: site.comment("hello", "p1", author="Ada", date=day(22), contributor=ADA,
                                                     helpful=True), {ITEM_1}),
@@ -120,7 +126,8 @@ def test_each_input_renders_its_pages_again(built, change):
     build(built)
     assert expected <= rendered(built)
     if change != "contributor level":  # levels are digested whole: a change renders every page again
-        assert "feedback/5-love-it/index.html" not in rendered(built)  # an unrelated item stays as it was
+        # An unrelated item's page and feed stay as they were.
+        assert not {"feedback/5-love-it/index.html", "feeds/feedback/5.atom.xml"} & rendered(built)
     assert same_as_fresh(built) == []
 
 
@@ -142,6 +149,17 @@ def test_a_template_change_renders_every_page_of_it(built):
     assert same_as_fresh(built) == []
 
 
+def test_a_change_to_a_template_they_import_renders_every_page(built):
+    """base.html imports _shell.html (the site header): item and listing pages extend base.html."""
+    template = built.root / "theme" / "templates" / "_shell.html"
+    template.write_text(template.read_text(encoding="utf-8").replace("Skip to content", "Skip to the page"),
+                        encoding="utf-8")
+    build(built)
+    assert {ITEM_1, "feedback/index.html", "feedback/roadmap/index.html"} <= rendered(built)
+    assert "Skip to the page" in built.read("feedback/index.html")
+    assert same_as_fresh(built) == []
+
+
 def test_a_setting_change_renders_every_page(built):
     build(built, SITESUBTITLE="Now with a subtitle")
     assert {ITEM_1, "feedback/index.html", "feedback/tags/index.html"} <= rendered(built)
@@ -153,8 +171,9 @@ def test_an_output_file_replaced_or_removed_is_written_again(built):
     original = page.read_bytes()
     page.write_bytes(original.replace(b"Dark mode", b"Dark mood"))  # in place, same size
     (built.output / ITEM_3).unlink()
+    (built.output / FEED_1).write_bytes(b"")
     build(built)
-    assert {ITEM_1, ITEM_3} <= rendered(built)
+    assert {ITEM_1, ITEM_3, FEED_1} <= rendered(built)
     assert page.read_bytes() == original
     assert same_as_fresh(built) == []
 

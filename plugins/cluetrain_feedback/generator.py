@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pelican import signals
 from pelican.generators import Generator
@@ -202,10 +202,10 @@ class FeedbackGenerator(Generator):
             self._render(writer, f"{ROADMAP_URL}index.html", "feedback/roadmap", columns=self.roadmap)
             self._render(writer, f"{TAGS_URL}index.html", "feedback/tags",
                          tag_counts=tag_counts(self.entries, self.tags))
+        self._write_feeds()
         if self.page_cache is not None:
             self.page_cache.save()
             self.page_cache = None
-        self._write_feeds()
         self._write_titles()
 
     def _writes_hub_pages(self) -> bool:
@@ -255,16 +255,24 @@ class FeedbackGenerator(Generator):
         hub_link = f"{siteurl}/{HUB_URL}"
         titles = {self.hub.feed_new: f"New feedback — {sitename}",
                   self.hub.feed_status: f"Feedback status changes — {sitename}"}
-        if any(wanted(self.context, path) for path in titles if path):
+        wanted_hub = [path for path in titles if path and wanted(self.context, path)]
+        # The hub feeds show every entry: the same entries (and code, settings), the same feeds.
+        hub_keys = {path: self._unchanged_output(path, ("hub feed", titles[path], self.entries))
+                    for path in wanted_hub}
+        if any(key is not False for key in hub_keys.values()):
             for path, events in self.hub_feeds().items():
-                if wanted(self.context, path):
+                if hub_keys.get(path, False) is not False:
                     self._write(path, feeds.write_feed(events, title=titles[path], link=hub_link,
-                                                       feed_url=f"{siteurl}/{path}", **common))
+                                                       feed_url=f"{siteurl}/{path}", **common), hub_keys[path])
         for entry in self.entries:
-            if entry.feed_url and wanted(self.context, entry.feed_url):
+            if not entry.feed_url or not wanted(self.context, entry.feed_url):
+                continue
+            # An item's feed shows only that entry's events (and its title, URL, the settings).
+            key = self._unchanged_output(entry.feed_url, ("item feed", entry))
+            if key is not False:
                 self._write(entry.feed_url, feeds.write_feed(
                     self.item_feed_events(entry), title=f"“{entry.title}” — {sitename} feedback",
-                    link=f"{siteurl}/{entry.url}", feed_url=f"{siteurl}/{entry.feed_url}", **common))
+                    link=f"{siteurl}/{entry.url}", feed_url=f"{siteurl}/{entry.feed_url}", **common), key)
         save_to = full_build_cache_dir(self.context, s, "CACHE_CONTENT")
         if save_to is not None:
             cache.save(save_to)
@@ -285,7 +293,22 @@ class FeedbackGenerator(Generator):
         document = {"version": TITLES_VERSION, "items": self.title_items()}
         self._write(target, (json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
 
-    def _write(self, relative: str, data: bytes) -> None:
+    def _unchanged_output(self, relative: str, shown: Any) -> bytes | None | Literal[False]:
+        """False if the output at ``relative`` is as an earlier build wrote it from ``shown`` (then signalled as
+        written), else its key for the page cache (None: not kept)."""
+        pages = getattr(self, "page_cache", None)
+        if pages is None:
+            return None
+        key = pages.output_key(relative, shown)
+        if key is not None and pages.unchanged(relative, key):
+            signals.content_written.send(os.path.join(self.output_path, relative), context=self.context)
+            return False
+        return key
+
+    def _write(self, relative: str, data: bytes, key: bytes | None = None) -> None:
         target = Path(self.output_path) / relative
         replace_file(target, data)
         signals.content_written.send(os.fspath(target), context=self.context)
+        pages = getattr(self, "page_cache", None)
+        if pages is not None:
+            pages.written(relative, key)

@@ -127,6 +127,13 @@ class PageCache:
         except Unkeyable:
             return None
 
+    def output_key(self, relative: str, shown: Any) -> bytes | None:
+        """The key of an output other than a page (a feed) drawn from ``shown`` only, with the code and settings."""
+        try:
+            return self.digester.digest((self._static_digest(), relative, shown))
+        except Unkeyable:
+            return None
+
     def unchanged(self, save_as: str, key: bytes) -> bool:
         """Whether the page at ``save_as`` was written with ``key`` and its file is still that one."""
         found = self.known.get(save_as)
