@@ -24,8 +24,10 @@ from cluetrain.search.segment_writer import open_writer
 
 # A second build waits this long for the first to commit before giving up.
 WRITE_LOCK_TIMEOUT = 60.0
-# Whoosh buffers postings in memory up to this before spilling to temporary files.
-WRITER_MEMORY_MB = 256
+# Whoosh buffers postings in memory up to this (by its estimate, about 2.5x what they take) before spilling
+# them to temporary files, which it merges back in Python. A first index of 5,000 posts and 50,000 comments
+# stays in memory at 1024 (+135 MB peak) and costs 30 % less CPU than at 256, where it spilled.
+WRITER_MEMORY_MB = 1024
 # Our files are named "<index name>_..." or "_<index name>_..." (the TOC); other versions' are stale.
 _OUR_FILE = re.compile(r"_?cluetrain_v\d+_")
 
