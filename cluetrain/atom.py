@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -23,6 +24,8 @@ from cluetrain.output_files import SELECTION_CONTEXT_KEY
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Beside a feed cache: which feed each output file holds, with the file's stat signature.
+FILES_SUFFIX = ".files"
 # A feed as FeedCache.feed takes it: the feed's fields, then each entry's.
 FeedFields = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -53,29 +56,52 @@ def full_build_cache_dir(context: Mapping[str, Any], settings: Mapping[str, Any]
     return Path(settings["CACHE_PATH"])
 
 
-class FeedCache:
-    """Feed bytes by a hash of the feed's fields and its entries' (repr: datetimes keep their zone)."""
+Signature = tuple[int, int, int, int]
 
-    def __init__(self, file_name: str, entries: dict[str, bytes] | None = None) -> None:
+
+def file_signature(path: str) -> Signature | None:
+    """A file's stat signature (mtime, ctime, size, inode): an atomic replacement changes the inode."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+class FeedCache:
+    """Feed bytes by a hash of the feed's fields and its entries' (repr: datetimes keep their zone).
+
+    Feeds written with ``feed_for`` may also be given their output path (``unchanged`` / ``wrote``): a feed whose
+    key and file are those of the last build is then neither looked up nor written again (reading thousands of
+    feed files back to compare them cost more than the rest of a cached build's feeds). The bytes are read from
+    CACHE_PATH only once a feed needs them.
+    """
+
+    def __init__(self, file_name: str, entries: dict[str, bytes] | None = None, *, cache_dir: Path | None = None,
+                 files: dict[str, tuple[str, Signature]] | None = None) -> None:
         self.file_name = file_name
-        self._entries = entries or {}
+        self._cache_dir = cache_dir  # where the bytes wait until needed (None: ``entries`` are all there is)
+        self._loaded = entries if entries is not None or cache_dir is not None else {}
         self._used: dict[str, bytes] = {}
+        self._files = files or {}  # output path -> (key, signature) as the last build left them
+        self._files_now: dict[str, tuple[str, Signature]] = {}
         self.written = 0
+        self.kept = 0
 
     @classmethod
     def load(cls, cache_dir: Path | None, file_name: str) -> FeedCache:
         """The feeds saved in ``cache_dir``/``file_name`` by this version of the writer; none otherwise."""
         if cache_dir is None:
             return cls(file_name)
-        try:
-            with open(cache_dir / file_name, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except FileNotFoundError:
-            return cls(file_name)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring an unreadable feed cache %s: %s", file_name, exc)
-            return cls(file_name)
-        return cls(file_name, entries if version == feed_writer_version() and isinstance(entries, dict) else None)
+        files = _read_versioned(cache_dir / f"{file_name}{FILES_SUFFIX}")
+        return cls(file_name, cache_dir=cache_dir, files=files)
+
+    @property
+    def _entries(self) -> dict[str, bytes]:
+        if self._loaded is None:
+            assert self._cache_dir is not None
+            self._loaded = _read_versioned(self._cache_dir / self.file_name)
+        return self._loaded
 
     def feed(self, head: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
         """The bytes of ``ReproducibleAtom(description="", **head)`` with ``add_item(**item)`` each, cached or new."""
@@ -83,16 +109,35 @@ class FeedCache:
                               digest_size=20).hexdigest()
         return self._cached(key, lambda: (head, items))
 
-    def feed_for(self, material: Any, build: Callable[..., FeedFields], *args: Any) -> bytes:
+    @staticmethod
+    def key_for(material: Any) -> str:
+        """The cache key of a feed drawn from ``material`` (see ``feed_for``)."""
+        # Pickle, not repr: it copies strings instead of escaping them, and tells a str from a Markup.
+        return "m" + hashlib.blake2b(pickle.dumps(material, protocol=5), digest_size=20).hexdigest()
+
+    def feed_for(self, material: Any, build: Callable[..., FeedFields], *args: Any, key: str | None = None) -> bytes:
         """The feed ``build(*args)`` describes (as ``feed`` takes it), cached under a hash of ``material``.
 
         ``material`` must determine what ``build`` returns (equal material, equal feed) and be picklable;
         it can be much cheaper to gather than the entries, which are then built only for a feed not cached.
+        ``key`` is ``key_for(material)`` when already known.
         """
-        # Pickle, not repr: it copies strings instead of escaping them, and tells a str from a Markup.
-        data = pickle.dumps(material, protocol=5)
-        key = "m" + hashlib.blake2b(data, digest_size=20).hexdigest()  # apart from feed()'s keys
-        return self._cached(key, build, *args)
+        return self._cached(key or self.key_for(material), build, *args)
+
+    def unchanged(self, path: str, key: str) -> bool:
+        """Whether the file at ``path`` is the feed the last build wrote there with this ``key`` (then kept as is)."""
+        found = self._files.get(path)
+        if found is None or found[0] != key or file_signature(path) != found[1]:
+            return False
+        self._files_now[path] = found
+        self.kept += 1
+        return True
+
+    def wrote(self, path: str, key: str) -> None:
+        """The feed with ``key`` was just written to ``path`` (or found there unchanged)."""
+        signature = file_signature(path)
+        if signature is not None:
+            self._files_now[path] = (key, signature)
 
     def _cached(self, key: str, build: Callable[..., FeedFields], *args: Any) -> bytes:
         data = self._entries.get(key)
@@ -108,7 +153,26 @@ class FeedCache:
 
     def save(self, cache_dir: Path) -> None:
         """Keep the feeds of this build only, if anything changed."""
-        if self.written or len(self._used) != len(self._entries):
-            # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
-            atomic_write(cache_dir / self.file_name, pickle.dumps((feed_writer_version(), self._used), protocol=5),
+        # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
+        kept = {key for key, _signature in self._files_now.values()}
+        if self.written or (self._loaded is not None and set(self._used) | kept != set(self._loaded)):
+            entries = self._entries
+            keep = {key: entries[key] for key in kept if key in entries} | self._used
+            atomic_write(cache_dir / self.file_name, pickle.dumps((feed_writer_version(), keep), protocol=5),
                          durable=False)
+        if self._files_now != self._files:
+            atomic_write(cache_dir / f"{self.file_name}{FILES_SUFFIX}",
+                         pickle.dumps((feed_writer_version(), self._files_now), protocol=5), durable=False)
+
+
+def _read_versioned(path: Path) -> dict[str, Any]:
+    """A dict pickled with this writer's version; empty when missing, unreadable or from another version."""
+    try:
+        with open(path, "rb") as handle:
+            version, entries = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
+        log.warning("ignoring an unreadable feed cache %s: %s", path.name, exc)
+        return {}
+    return entries if version == feed_writer_version() and isinstance(entries, dict) else {}

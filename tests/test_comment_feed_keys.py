@@ -117,3 +117,52 @@ def test_cached_comment_feeds_follow_every_input_they_show(site, monkeypatch):
         change()
         site.build(**settings)
         assert _outputs(site, "output") == _fresh(site, f"fresh{number}", **settings), what
+
+
+def test_a_feed_file_left_as_written_is_not_written_again_but_a_changed_one_is(site, monkeypatch):
+    site.post("hello", title="Hello")
+    site.comment("hello", "c1", author="Ada", date=datetime(2026, 2, 1, tzinfo=UTC))
+    site.build()
+    feed = site.output / "feeds" / "comments" / "hello.atom.xml"
+    everything = site.output / "feeds" / "comments.atom.xml"
+    good, good_all = feed.read_bytes(), everything.read_bytes()
+    replaced = []
+    replace_file = sys.modules["cluetrain_comments.generators"].replace_file
+    monkeypatch.setattr(sys.modules["cluetrain_comments.generators"], "replace_file",
+                        lambda path, data: (path.name.endswith(".atom.xml") and replaced.append(path.name))
+                        or replace_file(path, data))
+
+    stats = site.build()
+    assert replaced == []  # both feeds kept as the last build left them
+    assert {str(feed), str(everything)} <= set(stats.written)  # still outputs of this build
+
+    # Edited in place, same size: the inode stays, the size too; the feed is written again.
+    with open(feed, "r+b") as handle:
+        handle.write(good[:-2] + b"X\n")
+    everything.unlink()
+    site.build()
+    assert sorted(replaced) == ["comments.atom.xml", "hello.atom.xml"]
+    assert feed.read_bytes() == good and everything.read_bytes() == good_all
+
+    # A new comment changes the feed's key; a setting changes every key.
+    replaced.clear()
+    site.comment("hello", "c2", author="Bob", date=datetime(2026, 2, 2, tzinfo=UTC))
+    site.build()
+    assert sorted(replaced) == ["comments.atom.xml", "hello.atom.xml"]
+    replaced.clear()
+    site.build(SITENAME="Renamed")
+    assert sorted(replaced) == ["comments.atom.xml", "hello.atom.xml"]
+    assert b"Renamed" in feed.read_bytes()
+
+
+def test_an_unreadable_feed_file_list_is_ignored(site):
+    site.post("hello", title="Hello")
+    site.comment("hello", "c1", author="Ada", date=datetime(2026, 2, 1, tzinfo=UTC))
+    site.build()
+    feed = site.output / "feeds" / "comments" / "hello.atom.xml"
+    good = feed.read_bytes()
+    for path in (site.root / "cache").glob("cluetrain_comment_feeds.pickle*"):
+        path.write_bytes(b"garbage")
+    feed.write_bytes(b"damaged")
+    site.build()
+    assert feed.read_bytes() == good

@@ -12,7 +12,7 @@ import heapq
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -55,7 +55,9 @@ class _OutputGenerator:
 
 def _shown(nodes: Iterable[Any]) -> list[tuple[Any, ...]]:
     """What a feed entry shows of each node (see ``CommentFeedsGenerator._item``), in the nodes' order."""
-    return [(node.id, node.author, node.date, node.text, node.html) for node in nodes]
+    # Strings pickle faster than a datetime or a Markup, and show all the feed uses: the date as the feed
+    # writes it (isoformat; it also fixes the order), the HTML as str(html).
+    return [(node.id, node.author, node.date.isoformat(), node.text, str(node.html)) for node in nodes]
 
 
 def newest_comments(contents: Iterable[Any], limit: int) -> list[tuple[Any, Any]]:
@@ -115,10 +117,20 @@ class CommentFeedsGenerator(_OutputGenerator):
             fallback = getattr(content, "date", EPOCH)
             # Entries go in (date, id) order, so the nodes in display order determine the feed as well.
             material = ("thread", site, content.title, url, thread.feed_url, fallback, _shown(nodes))
-            self.write(thread.feed_url, feeds.feed_for(material, self._thread_feed, content, url, fallback, nodes))
+            self._write_feed(feeds, thread.feed_url, material, self._thread_feed, content, url, fallback, nodes)
         save_to = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
         if save_to is not None:
             feeds.save(save_to)
+
+    def _write_feed(self, feeds: FeedCache, relative: str, material: Any, build: Callable[..., FeedFields],
+                    *args: Any) -> None:
+        """Write the feed drawn from ``material`` unless the last full build left exactly it in its file."""
+        target = os.path.join(self.output_path, relative)
+        key = feeds.key_for(material)
+        if not feeds.unchanged(target, key):
+            replace_file(Path(target), feeds.feed_for(material, build, *args, key=key))
+            feeds.wrote(target, key)
+        signals.content_written.send(target, context=self.context)
 
     def _thread_feed(self, content: Any, url: str, fallback: datetime, nodes: list[Any]) -> FeedFields:
         head = self._head(f"Comments on “{content.title}” — {self.settings.get('SITENAME', '')}",
@@ -131,7 +143,7 @@ class CommentFeedsGenerator(_OutputGenerator):
                                  self.settings.get("COMMENTS_FEED_MAX_ITEMS", 50))
         material = ("all", site, all_path, [(content.title, self.content_url(content), *_shown([node])[0])
                                             for content, node in newest])
-        self.write(all_path, feeds.feed_for(material, self._all_feed, all_path, newest))
+        self._write_feed(feeds, all_path, material, self._all_feed, all_path, newest)
 
     def _all_feed(self, all_path: str, newest: list[tuple[Any, Any]]) -> FeedFields:
         head = self._head(f"Comments — {self.settings.get('SITENAME', '')}", self.absolute_url(""), all_path, EPOCH)
