@@ -11,6 +11,7 @@ and the contributor levels (by the levels they give). Anything whose state pickl
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
@@ -26,6 +27,16 @@ from markupsafe import Markup
 
 VERSION = 1
 _PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup, datetime, date, tuple, list, dict})
+
+
+def _slotted_fields(kind: type) -> tuple[str, ...] | None:
+    """The fields of a dataclass with slots pickled the dataclass way (its state: every field), else None."""
+    getstate = getattr(kind, "__getstate__", None)
+    if (not dataclasses.is_dataclass(kind) or "__slots__" not in vars(kind)
+            or getattr(getstate, "__qualname__", "") != "_dataclass_getstate"
+            or kind.__reduce_ex__ is not object.__reduce_ex__ or kind.__reduce__ is not object.__reduce__):
+        return None
+    return tuple(field.name for field in dataclasses.fields(kind))
 
 
 class Unkeyable(Exception):
@@ -144,6 +155,7 @@ class Digester:
         self.own: dict[Any, tuple[bytes, frozenset[Any]]] = {}
         self.closed: dict[Any, tuple[int, bytes]] = {}
         self.plain: set[type] = set(_PLAIN)  # types pickled as they are
+        self.slotted: dict[type, tuple[str, ...]] = {}  # dataclasses with slots: their fields
         self.shared: dict[int, tuple[Any, bytes]] = {}
         self.busy: set[int] = set()
 
@@ -152,6 +164,9 @@ class Digester:
         kind = type(obj)
         if kind in self.plain or obj is pickler.root:
             return NotImplemented
+        names = self.slotted.get(kind)
+        if names is not None:
+            return _named, ("dataclass", kind, tuple([getattr(obj, name) for name in names]))
         if kind is self.entry_type:
             pickler.entries.add(obj)
             return _named, ("entry", obj.id)
@@ -166,8 +181,14 @@ class Digester:
         adapter = self.adapters.get(kind.__name__)
         if adapter is not None:
             return _named, ("adapted", kind.__name__, self.digest(adapter(obj)))
-        if kind not in (types.MethodType, types.BuiltinFunctionType, types.FunctionType):
-            self.plain.add(kind)  # none of the above: no need to ask again
+        if kind in (types.MethodType, types.BuiltinFunctionType, types.FunctionType):
+            return NotImplemented
+        names = _slotted_fields(kind)
+        if names is not None:
+            # What pickle would write (its class, then every field's value), without dataclasses.fields() each time.
+            self.slotted[kind] = names
+            return _named, ("dataclass", kind, tuple([getattr(obj, name) for name in names]))
+        self.plain.add(kind)  # none of the above: no need to ask again
         return NotImplemented
 
     def _pickle(self, value: Any, settings: bool = True) -> tuple[bytes, set[Any]]:
@@ -210,6 +231,11 @@ class Digester:
         """The entries, each with every entry it links to."""
         closed = sorted(map(self.closed_digest, entries))
         return _digest(b"".join(key.to_bytes(8, "little", signed=True) + digest for key, digest in closed))
+
+    @staticmethod
+    def combine(*parts: bytes) -> bytes:
+        """One digest of several, each part framed by its length (no two lists of parts give the same bytes)."""
+        return _digest(b"".join(len(part).to_bytes(4, "little") + part for part in parts))
 
     def digest(self, value: Any, *, settings: bool = True) -> bytes:
         """A value's digest, with the entries it reaches (``settings``: stand for the settings by name)."""

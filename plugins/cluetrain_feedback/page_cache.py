@@ -123,6 +123,11 @@ class PageCache:
         if base is None:
             return None
         try:
+            if all(type(value) is FeedbackEntry for value in variables.values()):
+                # An item page: its entry's digest (with the entries it links to) stands for it, without a pickle.
+                return self.digester.combine(base, save_as.encode(), *(
+                    name.encode() + b"=" + self.digester.closed_digest(value)[1]
+                    for name, value in sorted(variables.items())))
             return self.digester.digest((base, save_as, variables))
         except Unkeyable:
             return None
