@@ -78,7 +78,8 @@ def make_thread(content: Any, kind: str, comments: list[Any], *, settings: dict,
         return None
     key = thread_key_of(content)
     feed_pattern = settings.get("COMMENTS_FEED_ATOM")
-    roots = build_tree(Path(settings["PATH"]), key, comments, settings["COMMENTS_MAX_DEPTH"], bodies)
+    # The content root as given: build_tree makes a Path of it only to name a file in an error.
+    roots = build_tree(settings["PATH"], key, comments, settings["COMMENTS_MAX_DEPTH"], bodies)
     nodes = walk(roots)
     return Thread(
         key=key,

@@ -175,7 +175,7 @@ def discussion_state(
     return True, True, None
 
 
-def build_tree(content_root: Path, thread: str, comments: list[Comment], max_depth: int,
+def build_tree(content_root: Path | str, thread: str, comments: list[Comment], max_depth: int,
                bodies: RenderedBodies) -> list[CommentNode]:
     """Nest a thread's comments under their parents, siblings by date; orphans are errors.
 
@@ -202,16 +202,17 @@ def build_tree(content_root: Path, thread: str, comments: list[Comment], max_dep
         else:
             raise ContentFormatError(
                 f"Parent {parent_id!r} is not a comment of thread {thread!r}",
-                comment_path(content_root, thread, node.id),
+                comment_path(Path(content_root), thread, node.id),
             )
     depth = _true_depths(roots)
     if len(depth) != len(nodes):
         stray = sorted(set(nodes) - set(depth))
         raise ContentFormatError(
             f"replies form a cycle and never reach a top-level comment: {', '.join(stray)}",
-            comment_path(content_root, thread, stray[0]),
+            comment_path(Path(content_root), thread, stray[0]),
         )
-    for node in walk(roots):
+    # Most threads are shallower than max_depth: then nothing moves, and the walk is skipped.
+    for node in walk(roots) if max(depth.values(), default=0) > max_depth else ():
         if depth[node.id] > max_depth:
             parent = nodes[node.comment.parent]
             holder = parent
