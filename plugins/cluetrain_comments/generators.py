@@ -150,29 +150,37 @@ class CommentFeedsGenerator(_OutputGenerator):
         return head, [self._item(content, node) for content, node in newest]
 
 
+MANIFEST_FIELDS = ("key", "title", "url", "kind", "status", "comments")
+
+
 class ThreadManifestGenerator(_OutputGenerator):
     """Writes threads.json: every public thread with its title, URL and open/closed state."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Each thread's entry as last laid out, by thread key: a resident builder rewrites threads.json after
+        # every comment, and only the commented thread's entry changed.
+        self._rows: dict[str, tuple[tuple[Any, ...], str]] = {}
 
     def generate_output(self, writer: Any) -> None:
         """Write the manifest the comments service validates submissions against."""
         target = self.settings.get("COMMENTS_MANIFEST")
         if not target or not wanted(self.context, target):
             return
-        entries = []
+        known, rows = self._rows, {}
         for key, (content, kind) in sorted(self.threads().items()):
             if getattr(content, "status", "published") == "draft":
                 continue
-            entries.append(
-                {
-                    "key": key,
-                    "title": content.title,
-                    "url": self.absolute_url(self.content_url(content)),
-                    "kind": kind,
-                    "status": "open" if content.thread.open else "closed",
-                    "comments": content.thread.count,
-                }
-            )
-        self.write(target, manifest_json(entries).encode("utf-8"))
+            count = content.thread.count
+            # The count's type too: equal numbers of other types (1, True, 1.0) are written apart; strings are not.
+            values = (key, content.title, self.absolute_url(self.content_url(content)), kind,
+                      "open" if content.thread.open else "closed", count, type(count))
+            row = known.get(key)
+            if row is None or row[0] != values:
+                row = (values, manifest_row(dict(zip(MANIFEST_FIELDS, values[:-1], strict=True))))
+            rows[key] = row
+        self._rows = rows
+        self.write(target, manifest_from_rows([row for _values, row in rows.values()]).encode("utf-8"))
 
 
 def manifest_json(entries: list[dict[str, Any]]) -> str:
@@ -183,10 +191,20 @@ def manifest_json(entries: list[dict[str, Any]]) -> str:
     """
     if not entries or not all(entries):  # json writes [] and {} on one line
         return json.dumps({"version": MANIFEST_VERSION, "threads": entries}, ensure_ascii=False, indent=1) + "\n"
-    rows = ",\n".join("  {\n" + ",\n".join(f"   {encode_basestring(name)}: {_json_scalar(value)}"
-                                            for name, value in entry.items()) + "\n  }"
-                      for entry in entries)
-    return f'{{\n "version": {MANIFEST_VERSION},\n "threads": [\n{rows}\n ]\n}}\n'
+    return manifest_from_rows([manifest_row(entry) for entry in entries])
+
+
+def manifest_row(entry: dict[str, Any]) -> str:
+    """One non-empty, flat entry as ``manifest_json`` lays it out in the threads list."""
+    return "  {\n" + ",\n".join(f"   {encode_basestring(name)}: {_json_scalar(value)}"
+                                for name, value in entry.items()) + "\n  }"
+
+
+def manifest_from_rows(rows: list[str]) -> str:
+    """The manifest around its entries, each laid out by ``manifest_row``."""
+    if not rows:
+        return json.dumps({"version": MANIFEST_VERSION, "threads": []}, ensure_ascii=False, indent=1) + "\n"
+    return f'{{\n "version": {MANIFEST_VERSION},\n "threads": [\n' + ",\n".join(rows) + "\n ]\n}\n"
 
 
 def _json_scalar(value: Any) -> str:
