@@ -233,3 +233,14 @@ def test_the_code_digest_follows_a_loaded_module(tmp_path):
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("page_cache_probe", None)
+
+
+def test_relative_urls_turn_the_cache_off(built):
+    """With RELATIVE_URLS each page's SITEURL is its own: pages are rendered every time; back to absolute URLs,
+    the pages those builds rewrote no longer match what the cache knows and are rendered again."""
+    build(built, RELATIVE_URLS=True)
+    build(built, RELATIVE_URLS=True)
+    assert same_as_fresh(built, RELATIVE_URLS=True) == []
+    build(built)
+    assert {ITEM_1, "feedback/index.html"} <= rendered(built)  # feeds show absolute URLs either way
+    assert same_as_fresh(built) == []
