@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cluetrain.build import BuildError
+from plugins.cluetrain_feedback.item_files import CACHE_FILE
 
 from .conftest import Site
 from .feedback_helpers import write_item
@@ -30,8 +31,8 @@ def _item_file(site: Site, item_id: int) -> Path:
     return next(p for p in (site.content / "feedback").iterdir() if p.name.startswith(f"{item_id}-"))
 
 
-def _rewrite_keeping_signature(path: Path, old: bytes, new: bytes) -> None:
-    """Change a file's bytes (same length) in place, then put its mtime back: its stat signature is unchanged."""
+def _rewrite_keeping_mtime(path: Path, old: bytes, new: bytes) -> None:
+    """Change a file's bytes (same length) in place, then put its mtime back (as cp -p does): only the ctime tells."""
     stat = path.stat()
     data = path.read_bytes()
     assert len(old) == len(new) and old in data
@@ -42,15 +43,30 @@ def _rewrite_keeping_signature(path: Path, old: bytes, new: bytes) -> None:
         stat.st_mtime_ns, stat.st_size, stat.st_ino)
 
 
-def test_an_unchanged_file_is_not_read_again(site):
-    """Same signature: the item comes from the cache (the words on disk are not even read)."""
-    _rewrite_keeping_signature(_item_file(site, 1), b"Original words.", b"Secret changes.")
+def _cache_file_state(site: Site) -> tuple[int, int]:
+    stat = (site.root / "cache" / CACHE_FILE).stat()
+    return stat.st_mtime_ns, stat.st_ino
+
+
+def test_unchanged_files_are_not_read_again(site):
+    """Nothing read afresh: the kept items are the ones used, and the cache file is not even written again."""
+    before = _cache_file_state(site)
     site.build()
+    assert _cache_file_state(site) == before
     assert "Original words." in site.read(ITEM_1)
 
 
+def test_a_file_rewritten_with_its_mtime_put_back_is_read_again(site):
+    _rewrite_keeping_mtime(_item_file(site, 1), b"Original words.", b"Secret changes.")
+    before = _cache_file_state(site)
+    site.build()
+    assert "Secret changes." in site.read(ITEM_1)
+    assert _cache_file_state(site) != before
+
+
 def test_without_the_cache_every_file_is_read(site):
-    _rewrite_keeping_signature(_item_file(site, 1), b"Original words.", b"Secret changes.")
+    path = _item_file(site, 1)
+    path.write_bytes(path.read_bytes().replace(b"Original words.", b"Secret changes."))
     site.build(LOAD_CONTENT_CACHE=False)
     assert "Secret changes." in site.read(ITEM_1)
 

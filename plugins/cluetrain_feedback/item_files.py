@@ -1,8 +1,9 @@
 """Feedback item files read once: a file whose stat signature did not change is taken from CACHE_PATH.
 
 Reading and checking 2,000 item files costs ~70 ms a build; their parsed items, kept by file name
-with the file's (mtime_ns, size, inode), load in ~15 ms. An editor rewriting a file in place keeps
-its inode and may keep its size, never its mtime_ns. The cache is dropped when any loaded module's
+with the file's (mtime_ns, ctime_ns, size, inode), load in ~15 ms. An editor rewriting a file in place
+keeps its inode and may keep its size, never its mtime_ns; a tool that puts the mtime back (cp -p, touch)
+still changes the ctime. The cache is dropped when any loaded module's
 source or any installed version changes (the parser and the item type among them).
 """
 
@@ -20,9 +21,9 @@ from cluetrain.content_format.feedback_files import iter_feedback_files
 from .fingerprints import code_digest
 
 CACHE_FILE = "cluetrain_feedback_items.pickle"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the ctime joined the signature
 
-Signature = tuple[int, int, int]
+Signature = tuple[int, int, int, int]
 Known = dict[str, tuple[Signature, FeedbackItem]]
 
 
@@ -50,7 +51,7 @@ def load_items(content_root: Path, settings: Mapping[str, Any]) -> list[Feedback
     items: dict[int, tuple[FeedbackItem, Path]] = {}
     for path in iter_feedback_files(content_root):
         stat = os.stat(path)
-        signature = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        signature = (stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
         found = known.get(path.name)
         if found is not None and found[0] == signature:
             item = found[1]

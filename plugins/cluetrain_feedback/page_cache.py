@@ -27,14 +27,14 @@ from .items import FeedbackEntry
 from .listings import Listing
 
 CACHE_FILE = "cluetrain_feedback_pages.pickle"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the ctime joined the signature
 # Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
 ADAPTERS = {
     "LevelBadges": lambda badges: dict(badges._levels_by_key()),  # cluetrain_community's contributor levels
     "DayFormatter": lambda formatter: formatter.format_date,  # cluetrain_comments' strftime: its memo aside
 }
 
-Signature = tuple[int, int, int]
+Signature = tuple[int, int, int, int]
 _ABSENT = ("absent",)
 
 
@@ -43,7 +43,7 @@ def _signature(path: str) -> Signature | None:
         stat = os.stat(path)
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
 
 
 class PageCache:
