@@ -103,9 +103,52 @@ def unchanged_skipping_writer() -> type:
     (block freeing); comparing costs ~0.01 ms, and a cached build leaves most pages as they were.
     Changed files are replaced atomically, as everything else our plugins write.
     """
+    from pelican import signals
+    from pelican.utils import sanitised_join
     from pelican.writers import FileOverwriteFailedError, Writer
 
+    from cluetrain.written_pages import WrittenPages, outputs_of
+
     class UnchangedSkippingWriter(Writer):
+        def __init__(self, output_path: str, settings: dict[str, Any] | None = None) -> None:
+            super().__init__(output_path, settings=settings)
+            # Pelican makes one writer per build, after reading: its pages' keys are kept when the build ends.
+            self.pages = WrittenPages.open(self.settings, output_path)
+            if self.pages is not None:
+                signals.finalized.connect(self._keep_pages, weak=False)
+
+        def _keep_pages(self, _pelican: Any) -> None:
+            signals.finalized.disconnect(self._keep_pages)
+            if self.pages is not None:
+                self.pages.save()
+
+        def write_file(self, name: Any, template: Any, context: dict[str, Any], relative_urls: bool = False,
+                       paginated: dict[str, Any] | None = None, template_name: str | None = None,
+                       override_output: bool = False, url: str | None = None, **kwargs: Any) -> None:
+            """Pelican's, unless an earlier build made this call with the same inputs and its files are intact."""
+            pages = self.pages
+            if pages is None or not name or not pages.caches(template, kwargs, override_output):
+                super().write_file(name, template, context, relative_urls, paginated, template_name,
+                                   override_output, url, **kwargs)
+                return
+            outputs, added = outputs_of(self.settings, name, url, paginated, template_name, kwargs)
+            call = (name, relative_urls, paginated, template_name, url, kwargs)
+            key = pages.key(template, context, call, (*kwargs, *added))
+            if key is not None and pages.unchanged(name, key, outputs):
+                for output in outputs:
+                    path = sanitised_join(self.output_path, output)
+                    if path in self._overridden_files:
+                        continue  # another call's output is kept, as Pelican's writer keeps it
+                    if path in self._written_files:
+                        raise FileOverwriteFailedError(f'Failed to overwrite "{path}" as Pelican has already '
+                                                       "written to it previously (set `override=True` if intended)")
+                    self._written_files.add(path)
+                    signals.content_written.send(path, context=context)
+                return
+            super().write_file(name, template, context, relative_urls, paginated, template_name, override_output,
+                               url, **kwargs)
+            pages.written(name, key, outputs)
+
         def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
             # Pelican's own bookkeeping of written and overridden files (4.12), then a buffer, not open(…, "w").
             if filename in self._overridden_files:

@@ -221,17 +221,23 @@ def test_a_value_that_cannot_be_digested_is_rendered_every_time(built):
     assert {ITEM_1, "feedback/index.html"} <= rendered(built)
 
 
-def test_the_code_digest_follows_a_loaded_module(tmp_path):
-    """Editing the source of any loaded module outside the installation (a plugin, a filter) changes the code digest."""
-    from plugins.cluetrain_feedback.fingerprints import code_digest
+def test_the_code_digest_follows_the_modules_loaded_as_first_read(tmp_path):
+    """A module loaded (a plugin, a filter) enters the code digest; its file edited under the running process does not.
+
+    The code running is the one first read: a deploy replacing files under a running builder must not key pages the old
+    code renders with the new code's digest (the restarted builder, reading the new files, keys them anew).
+    """
+    from cluetrain.fingerprints import code_digest
 
     (tmp_path / "page_cache_probe.py").write_text("VALUE = 1\n", encoding="utf-8")
     sys.path.insert(0, str(tmp_path))
     try:
-        import page_cache_probe  # noqa: F401
         before = code_digest()
+        import page_cache_probe  # noqa: F401
+        loaded = code_digest()
+        assert loaded != before
         (tmp_path / "page_cache_probe.py").write_text("VALUE = 2\n", encoding="utf-8")
-        assert code_digest() != before
+        assert code_digest() == loaded
     finally:
         sys.path.remove(str(tmp_path))
         sys.modules.pop("page_cache_probe", None)

@@ -17,8 +17,7 @@ from typing import Any
 
 from cluetrain.content_format import ContentFormatError, FeedbackItem, read_feedback
 from cluetrain.content_format.feedback_files import iter_feedback_files
-
-from .fingerprints import code_digest
+from cluetrain.fingerprints import code_digest
 
 CACHE_FILE = "cluetrain_feedback_items.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature

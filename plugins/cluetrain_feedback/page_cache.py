@@ -1,6 +1,6 @@
 """Feedback pages kept between full builds: a page whose inputs did not change is neither rendered nor written.
 
-Each page is keyed by a digest of everything it is drawn from (fingerprints.py): the code
+Each page is keyed by a digest of everything it is drawn from (cluetrain.fingerprints): the code
 (loaded modules' sources, installed versions), its templates' sources, the settings, the values of
 the context names its templates read, and the variables it is written with. The key and the
 output file's stat signature are kept in CACHE_PATH; a page is skipped only when its key is the
@@ -20,22 +20,16 @@ from typing import Any
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
+from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
 from cluetrain.output_files import SELECTION_CONTEXT_KEY
 
-from .fingerprints import Digester, Unkeyable, code_digest, recorder, template_digest
 from .items import FeedbackEntry
 from .listings import Listing
 
 CACHE_FILE = "cluetrain_feedback_pages.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature
-# Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
-ADAPTERS = {
-    "LevelBadges": lambda badges: dict(badges._levels_by_key()),  # cluetrain_community's contributor levels
-    "DayFormatter": lambda formatter: formatter.format_date,  # cluetrain_comments' strftime: its memo aside
-}
 
 Signature = tuple[int, int, int, int]
-_ABSENT = ("absent",)
 
 
 def _signature(path: str) -> Signature | None:
@@ -85,36 +79,20 @@ class PageCache:
     def _static_digest(self) -> bytes:
         """The code and the settings: the same for every page of a build."""
         if self._static is None:
-            try:
-                code = code_digest()
-            except OSError as exc:  # a loaded module's file is gone: its code cannot be known
-                raise Unkeyable(str(exc)) from exc
-            self._static = self.digester.digest(("static", code, self.settings), settings=False)
+            self._static = static_digest(self.digester)
         return self._static
 
     def _template_digest(self, template: str, variables: tuple[str, ...]) -> bytes | None:
         """The template's sources and the values of the context names it reads besides ``variables``."""
         key = (template, variables)
         if key not in self._templates:
-            found = None
-            recording = recorder(self.environment)
-            loaded = self.get_template(template)
-            names = recording.free_names(loaded) if recording else None
-            sources = template_digest(self.environment, [loaded.name])
-            if names is not None and sources is not None:
-                digest, filters, tests = sources
-                # output_file is the page's own path, part of every key; the rest comes from the context,
-                # or from the environment's globals where the context lacks it (as Jinja looks names up).
-                shown = {name: self.context.get(name, loaded.globals.get(name, _ABSENT)) for name in sorted(names)
-                         if name not in variables and name != "output_file"}
-                # A filter or test may hold state (a closure, a bound method: refused) or be code (by name).
-                functions = ({name: self.environment.filters.get(name, _ABSENT) for name in sorted(filters)},
-                             {name: self.environment.tests.get(name, _ABSENT) for name in sorted(tests)})
-                try:
-                    found = self.digester.digest((template, digest, self._static_digest(), shown, functions))
-                except Unkeyable:
-                    found = None
-            self._templates[key] = found
+            try:
+                static = self._static_digest()
+            except Unkeyable:
+                self._templates[key] = None
+            else:
+                self._templates[key] = template_key(self.digester, self.get_template(template), self.context,
+                                                    variables, static)
         return self._templates[key]
 
     def key(self, template: str, save_as: str, variables: dict[str, Any]) -> bytes | None:

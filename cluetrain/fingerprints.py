@@ -1,4 +1,4 @@
-"""Digests of everything a feedback page is drawn from, for the page cache (page_cache.py).
+"""Digests of everything a page is drawn from, for the page caches (cluetrain.written_pages, the feedback hub's).
 
 A page is a function of its template's code, the settings, the values of the context names its
 templates read (``free_names``) and the variables it is written with. Values are digested by
@@ -12,6 +12,7 @@ and the contributor levels (by the levels they give). Anything whose state pickl
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import io
 import os
@@ -24,9 +25,22 @@ from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
+from pelican.urlwrappers import URLWrapper
 
 VERSION = 1
 _PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup, datetime, date, tuple, list, dict})
+
+
+# Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
+ADAPTERS: dict[str, Callable[[Any], Any]] = {
+    "LevelBadges": lambda badges: dict(badges._levels_by_key()),  # cluetrain_community's contributor levels
+    "DayFormatter": lambda formatter: formatter.format_date,  # cluetrain_comments' strftime: its memo aside
+}
+
+
+def wrapper_state(wrapper: URLWrapper) -> tuple[str, str, str, str]:
+    """A tag, category or author as pages show it (each holds its own copy of the settings, from the cache)."""
+    return wrapper.name, wrapper.slug, wrapper.url, wrapper.save_as
 
 
 def _slotted_fields(kind: type) -> tuple[str, ...] | None:
@@ -47,22 +61,24 @@ def _digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=20).digest()
 
 
-def _file_digest(path: str, known: dict[str, bytes]) -> bytes:
-    found = known.get(path)
-    if found is None:
-        found = known[path] = _digest(Path(path).read_bytes())
-    return found
+@functools.cache
+def _file_digest(path: str) -> bytes:
+    """A module's source, read once per process: the code running is the one first read, not a file changed since.
+
+    Read later, a deploy that replaces files under a running builder would key pages rendered by the old code
+    with the new code's digest, and the restarted builder would take them as its own.
+    """
+    return _digest(Path(path).read_bytes())
 
 
 def code_digest() -> bytes:
     """The source of every loaded module outside the installation, and the versions of every installed distribution."""
     installed = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
     parts: list[bytes] = [f"{VERSION}|{sys.version}".encode()]
-    known: dict[str, bytes] = {}
     for name, module in sorted(list(sys.modules.items()), key=lambda pair: pair[0]):
         file = getattr(module, "__file__", None)
         if file and file.endswith(".py") and not file.startswith(installed):
-            parts.append(name.encode() + b"=" + _file_digest(file, known))
+            parts.append(name.encode() + b"=" + _file_digest(file))
     parts.append("|".join(_installed_versions()).encode())
     return _digest(b"\0".join(parts))
 
@@ -138,6 +154,10 @@ class _Pickler(pickle.Pickler):
         if settings:
             memo[id(digester.settings)] = (_SETTINGS_SLOT, digester.settings)
         self.memo = memo
+        # No memo of its own: the same value pickles the same whether or not its parts are shared objects (a comment
+        # parsed anew repeats its thread's key; one read back from the comment cache shares it). The memo given
+        # above is still looked up; a cycle raises ValueError (refused: unkeyable).
+        self.fast = True
 
     def reducer_override(self, obj: Any) -> Any:
         return self.digester.named(self, obj)
@@ -148,10 +168,12 @@ class Digester:
 
     def __init__(self, settings: Mapping[str, Any], context: Mapping[str, Any], entry_type: type,
                  shared_types: tuple[type, ...], content_type: type | None,
-                 adapters: Mapping[str, Callable[[Any], Any]]) -> None:
+                 adapters: Mapping[str, Callable[[Any], Any]],
+                 content_text: Callable[[Any], Any] | None = None) -> None:
         self.settings, self.context = settings, context
         self.entry_type, self.shared_types, self.content_type = entry_type, shared_types, content_type
         self.adapters = adapters  # class name → the state it stands for (state kept outside the object)
+        self.content_text = content_text  # content → what of its text depends on the context (linked URLs)
         self.own: dict[Any, tuple[bytes, frozenset[Any]]] = {}
         self.closed: dict[Any, tuple[int, bytes]] = {}
         self.plain: set[type] = set(_PLAIN)  # types pickled as they are
@@ -171,16 +193,17 @@ class Digester:
             pickler.entries.add(obj)
             return _named, ("entry", obj.id)
         # Code is pickled by name (the code digest covers it), but not the state a method or closure holds.
+        # A built-in bound to a class is code too (zoneinfo's ZoneInfo._unpickle, which every aware date reduces to).
         if kind is types.MethodType or (kind is types.BuiltinFunctionType and not isinstance(
-                obj.__self__, (types.ModuleType, type(None)))):
+                obj.__self__, (types.ModuleType, type, type(None)))):
             raise Unkeyable(f"a bound method {obj!r}")
         if kind is types.FunctionType and (obj.__closure__ or "<" in obj.__qualname__):
             raise Unkeyable(f"a function with state {obj!r}")
         if kind in self.shared_types or (self.content_type is not None and isinstance(obj, self.content_type)):
             return _named, ("shared", self.shared_digest(obj))
-        adapter = self.adapters.get(kind.__name__)
+        adapter = self.adapters.get(kind.__name__) or (wrapper_state if isinstance(obj, URLWrapper) else None)
         if adapter is not None:
-            return _named, ("adapted", kind.__name__, self.digest(adapter(obj)))
+            return _named, ("adapted", kind.__name__, self.adapted_digest(obj, adapter))
         if kind in (types.MethodType, types.BuiltinFunctionType, types.FunctionType):
             return NotImplemented
         names = _slotted_fields(kind)
@@ -195,7 +218,7 @@ class Digester:
         pickler = _Pickler(self, value, settings)
         try:
             pickler.dump(value)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        except (pickle.PicklingError, TypeError, AttributeError, ValueError, RecursionError) as exc:
             raise Unkeyable(str(exc)) from exc
         data = pickler.buffer.getvalue()
         if _CONTEXT_REFERENCE in data:  # or bytes that look like it: refused all the same
@@ -242,6 +265,13 @@ class Digester:
         data, entries = self._pickle(value, settings)
         return _digest(data + self.entries_digest(entries)) if entries else _digest(data)
 
+    def adapted_digest(self, obj: Any, adapter: Callable[[Any], Any]) -> bytes:
+        """What an adapted object stands for, digested once per build."""
+        found = self.shared.get(id(obj))
+        if found is None or found[0] is not obj:
+            found = self.shared[id(obj)] = (obj, self.digest(adapter(obj)))  # obj referenced: its id is not reused
+        return found[1]
+
     def shared_digest(self, obj: Any) -> bytes:
         """A listing, paginator or content object, digested once (content without its ``_context``)."""
         found = self.shared.get(id(obj))
@@ -253,10 +283,51 @@ class Digester:
         try:
             if self.content_type is not None and isinstance(obj, self.content_type):
                 # Every content object holds the whole context; what a page reads of it is digested by name.
-                value = self.digest((type(obj), {key: value for key, value in vars(obj).items() if key != "_context"}))
+                state = {key: value for key, value in vars(obj).items() if key != "_context"}
+                text = self.content_text(obj) if self.content_text is not None else None
+                value = self.digest((type(obj), state, text))
             else:
                 value = self.digest(obj)
         finally:
             self.busy.discard(id(obj))
         self.shared[id(obj)] = (obj, value)  # the object stays referenced: its id is not reused
         return value
+
+
+_ABSENT = ("absent",)
+
+
+def static_digest(digester: Digester) -> bytes:
+    """The code and the settings: the same for every page of a build (Unkeyable if a module's file is gone)."""
+    try:
+        code = code_digest()
+    except OSError as exc:  # a loaded module's file is gone: its code cannot be known
+        raise Unkeyable(str(exc)) from exc
+    return digester.digest(("static", code, digester.settings), settings=False)
+
+
+def template_key(digester: Digester, template: Any, context: Mapping[str, Any], variables: Iterable[str],
+                 static: bytes) -> bytes | None:
+    """A template's sources, its filters and tests, and the context values it reads besides ``variables``.
+
+    None when what it reads or loads cannot be known, or a value it reads cannot be digested.
+    """
+    environment = template.environment
+    recording = recorder(environment)
+    names = recording.free_names(template) if recording else None
+    sources = template_digest(environment, [template.name])
+    if names is None or sources is None:
+        return None
+    digest, filters, tests = sources
+    skipped = {*variables, "output_file"}  # output_file is the page's own path, part of every key
+    # The rest comes from the context, or from the environment's globals where the context lacks it (as Jinja
+    # looks names up).
+    shown = {name: context.get(name, template.globals.get(name, _ABSENT)) for name in sorted(names)
+             if name not in skipped}
+    # A filter or test may hold state (a closure, a bound method: refused) or be code (by name).
+    functions = ({name: environment.filters.get(name, _ABSENT) for name in sorted(filters)},
+                 {name: environment.tests.get(name, _ABSENT) for name in sorted(tests)})
+    try:
+        return digester.digest((template.name, digest, static, shown, functions))
+    except Unkeyable:
+        return None

@@ -1,0 +1,182 @@
+"""Pelican's own pages kept between full builds: a write call whose inputs did not change renders nothing.
+
+Posts, pages and their listings (the write calls of Pelican's generators) are keyed as the
+feedback hub's pages are (``cluetrain.fingerprints``): the code, the settings, the templates'
+sources, the values of the context names the templates read and the call's arguments, each post
+digested once — with its text as pages show it when intrasite links make that text depend on
+other content. A call is skipped when its key is the one kept and every file it wrote (a
+paginated listing writes several) is still the file written then (stat signature with the ctime:
+any other writer replaces files, so a new inode). Only full builds use it: the resident builder's updates
+write through their own writer.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pelican.contents import Content
+from pelican.paginator import Page, Paginator
+from pelican.utils import sanitised_join
+
+from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
+
+CACHE_FILE = "cluetrain_pelican_pages.pickle"
+CACHE_VERSION = 2
+# Templates Pelican's own generators write with (besides DIRECT_TEMPLATES and a post's or page's own template).
+PELICAN_TEMPLATES = frozenset({"article", "page", "draft", "tag", "category", "author", "period_archives",
+                               "archives"})
+PAGINATION_SUFFIXES = ("_paginator", "_page", "_previous_page", "_next_page")
+LONG_LIST = 64  # lists at least this long are digested once per build (the same list reaches many calls)
+
+Signature = tuple[int, int, int, int]
+
+
+class _NoEntry:
+    """Pelican's pages hold no feedback entries: the digester's entry type matches nothing."""
+
+
+def _signature(path: str) -> Signature | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino  # nobody can set a ctime back
+
+
+def linked_text(content: Any) -> tuple[str, str] | None:
+    """A post's text and summary as pages show them, when intrasite links make them depend on other content."""
+    raw = f"{getattr(content, '_content', '') or ''}{content.metadata.get('summary', '')}"
+    if not raw or content._get_intrasite_link_regex().search(raw) is None:
+        return None  # the text is the one read, already in the digest
+    return content.content, content.summary  # also attaches {attach} files, as rendering would
+
+
+class WrittenPages:
+    """Keys of Pelican's write calls in the last full build, by output name, with their files' stat signatures."""
+
+    def __init__(self, settings: Mapping[str, Any], output_path: str, known: dict[str, Any]) -> None:
+        self.settings = settings
+        self.output_path = output_path
+        self.known = known
+        self.kept: dict[str, tuple[bytes, tuple[Signature | None, ...]]] = {}
+        self.templates = set(settings.get("DIRECT_TEMPLATES", ())) | PELICAN_TEMPLATES
+        self.digester: Digester | None = None
+        self.static: bytes | None = None
+        self.template_keys: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
+        self.lists: dict[int, tuple[list[Any], bytes, int]] = {}
+        self.skipped = 0
+        self.rendered: list[str] = []  # kept in the file too: what a build rendered, for tests and curiosity
+
+    @classmethod
+    def open(cls, settings: Mapping[str, Any], output_path: str) -> WrittenPages | None:
+        """The cache of a full build (None with relative URLs or with the content cache off)."""
+        if settings.get("RELATIVE_URLS") or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT"):
+            return None
+        known: dict[str, Any] = {}
+        if settings.get("LOAD_CONTENT_CACHE"):
+            try:
+                with open(Path(settings["CACHE_PATH"]) / CACHE_FILE, "rb") as file:
+                    version, where, known, _rendered = pickle.load(file)
+                if version != CACHE_VERSION or where != os.path.realpath(output_path):
+                    known = {}
+            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
+                known = {}
+        return cls(settings, output_path, known)
+
+    def caches(self, template: Any, kwargs: Mapping[str, Any], override_output: bool) -> bool:
+        """Whether a call is one of Pelican's own (posts, pages, listings) that this cache keeps."""
+        if override_output:
+            return False  # an output another call may override: left to Pelican's bookkeeping
+        name = getattr(template, "name", None) or ""
+        return name.removesuffix(".html") in self.templates or "article" in kwargs or "page" in kwargs
+
+    def key(self, template: Any, context: Mapping[str, Any], call: tuple[Any, ...],
+            variables: Iterable[str]) -> bytes | None:
+        """The call's key; None when something it shows cannot be digested (it is rendered, not kept)."""
+        if self.digester is None:
+            self.digester = Digester(self.settings, context, _NoEntry, (Paginator, Page), Content, ADAPTERS,
+                                     content_text=linked_text)
+        if context is not self.digester.context:
+            return None  # a copy made for one call (period archives): rare, rendered
+        names = tuple(sorted(variables))
+        found = self.template_keys.get((template.name, names), b"")
+        if found == b"":
+            try:
+                if self.static is None:
+                    self.static = static_digest(self.digester)
+                found = template_key(self.digester, template, context, names, self.static)
+            except Unkeyable:
+                found = None
+            self.template_keys[(template.name, names)] = found
+        if found is None:
+            return None
+        try:
+            return self.digester.digest((found, tuple(self._listed(part) for part in call)))
+        except Unkeyable:
+            return None
+
+    def _listed(self, value: Any) -> Any:
+        """A long list (every post, as listings get it) digested once per build, in place of its items."""
+        if isinstance(value, dict):
+            return {name: self._listed(item) for name, item in value.items()}
+        if type(value) is not list or len(value) < LONG_LIST:
+            return value
+        found = self.lists.get(id(value))
+        if found is None or found[0] is not value:
+            assert self.digester is not None
+            found = self.lists[id(value)] = (value, self.digester.digest(value), len(value))
+        # The length too: a list that grew keeps its id. The list stays referenced: its id is not reused.
+        return ("list", found[1], len(value)) if found[2] == len(value) else value
+
+    def unchanged(self, name: str, key: bytes, outputs: list[str]) -> bool:
+        """Whether the call writing ``name`` was made with ``key`` and its files are still the ones written."""
+        found = self.known.get(name)
+        if found is None or found[0] != key or len(found[1]) != len(outputs):
+            return False
+        if any(_signature(self._path(output)) != kept for output, kept in zip(outputs, found[1], strict=True)):
+            return False
+        self.kept[name] = found
+        self.skipped += 1
+        return True
+
+    def written(self, name: str, key: bytes | None, outputs: list[str]) -> None:
+        """The call was just rendered with ``key`` (None: it could not be keyed): remember its files."""
+        self.rendered.append(name)
+        if key is not None:
+            self.kept[name] = (key, tuple(_signature(self._path(output)) for output in outputs))
+
+    def save(self) -> None:
+        """Keep the keys of this build's calls (only those: outputs gone are forgotten)."""
+        folder = Path(self.settings["CACHE_PATH"])
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"{CACHE_FILE}.tmp"
+        with open(temporary, "wb") as file:
+            pickle.dump((CACHE_VERSION, os.path.realpath(self.output_path), self.kept, self.rendered), file,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, folder / CACHE_FILE)
+
+    def _path(self, output: str) -> str:
+        return sanitised_join(self.output_path, output)
+
+
+def outputs_of(settings: Mapping[str, Any], name: str, url: str | None, paginated: Mapping[str, Any] | None,
+               template_name: str | None, kwargs: Mapping[str, Any]) -> tuple[list[str], tuple[str, ...]]:
+    """The files one write call writes (as Pelican's Writer.write_file, 4.12), and the names pagination adds."""
+    if paginated is None:
+        paginated = {key: value for key, value in kwargs.items() if key in {"articles", "dates"}}
+    if not (paginated and template_name in settings["PAGINATED_TEMPLATES"]):
+        return [name], ()
+    per_page = settings["PAGINATED_TEMPLATES"][template_name] or settings["DEFAULT_PAGINATION"]
+    first = Paginator(name, url, next(iter(paginated.values())), settings, per_page)
+    added = tuple(f"{key}{suffix}" for key in paginated for suffix in PAGINATION_SUFFIXES)
+    return [first.page(number).save_as for number in range(1, first.num_pages + 1)], added
+
+
+def rendered_last(cache_path: Path) -> list[str]:
+    """The write calls (output names) the last full build with this cache rendered, in order."""
+    with open(Path(cache_path) / CACHE_FILE, "rb") as file:
+        return pickle.load(file)[3]

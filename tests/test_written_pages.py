@@ -1,0 +1,123 @@
+"""Pelican's own pages kept between full builds: an unchanged write call renders nothing, every input renders again."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from cluetrain.written_pages import rendered_last
+
+from .conftest import Site
+from .incremental_helpers import differences, fresh_build
+from .live_service import REPO
+
+P1 = "posts/p1/index.html"
+P2 = "posts/p2/index.html"
+# Always rendered: the archives group posts with Jinja's groupby (a closure: it cannot be keyed), and Pelican writes
+# each year's page with a context of its own.
+ALWAYS = {"archives/index.html", "archives/2026/index.html"}
+
+
+def blog(root: Path) -> Site:
+    """Posts with tags and categories (listings to keep), one linking another, a comment; our theme copied."""
+    (root / "content" / "posts").mkdir(parents=True)
+    shutil.copytree(REPO / "theme", root / "theme")
+    site = Site(root)
+    site.post("p1", title="First", tags="alpha", category="news")
+    site.post("p2", title="Second", date="2026-01-11 09:00", tags="alpha, beta", category="news",
+              body="Read [the first one]({filename}p1.md) first.")
+    site.post("p3", title="Third", date="2026-01-12 09:00", tags="beta", category="engineering")
+    site.comment("p1", "c1", body="Nice.")
+    return site
+
+
+def build(site: Site, **settings: object) -> None:
+    site.build(THEME=str(site.root / "theme"), **settings)
+
+
+def rendered(site: Site) -> set[str]:
+    return set(rendered_last(site.root / "cache"))
+
+
+def same_as_fresh(site: Site, **settings: object) -> list[str]:
+    """Outputs that differ from a build from scratch (a full build leaves the pages of gone URLs: not counted)."""
+    fresh = fresh_build(site, THEME=str(site.root / "theme"), **settings)[0]
+    return [path for path in differences(site.output, fresh) if (fresh / path).exists()]
+
+
+@pytest.fixture
+def built(tmp_path: Path) -> Site:
+    """The blog built twice: the second build found every page in the cache."""
+    site = blog(tmp_path)
+    build(site)
+    build(site)
+    return site
+
+
+def test_an_unchanged_build_renders_no_post_or_listing(built):
+    assert rendered(built) == ALWAYS
+    assert same_as_fresh(built) == []
+
+
+def test_a_build_without_the_cache_renders_every_page(built):
+    build(built, LOAD_CONTENT_CACHE=False)
+    assert {P1, P2, "index.html", "tags/alpha/index.html", "categories/news/index.html"} <= rendered(built)
+
+
+def _append(site: Site, slug: str, text: str) -> None:
+    path = site.content / "posts" / f"{slug}.md"
+    path.write_text(path.read_text(encoding="utf-8") + f"\n{text}\n", encoding="utf-8")
+
+
+def _template(site: Site, name: str, old: str, new: str) -> None:
+    path = site.root / "theme" / "templates" / name
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+
+
+def _move_p1(site: Site) -> None:
+    shutil.rmtree(site.content / "comments" / "p1")  # its thread would no longer match a post
+    path = site.content / "posts" / "p1.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Slug: p1", "Slug: p-one"), encoding="utf-8")
+
+
+def _replace_output(site: Site) -> None:
+    target = site.output / P1
+    target.unlink()
+    target.write_text("stale", encoding="utf-8")
+
+
+CHANGES: dict[str, tuple[Callable[[Site], object], set[str]]] = {
+    "post text": (lambda site: _append(site, "p1", "More."), {P1, "index.html", "tags/alpha/index.html"}),
+    "comment": (lambda site: site.comment("p1", "c2", body="Agreed."), {P1, "index.html"}),
+    # p2 links p1 by file name: p1's new slug changes p2's text, though p2's file did not change.
+    "linked post's URL": (lambda site: _move_p1(site), {P2, "posts/p-one/index.html"}),
+    "post template": (lambda site: _template(site, "article.html", "<article", "<!-- new -->\n<article"), {P1, P2}),
+    "setting": (lambda site: None, {P1, P2, "index.html", "tags/alpha/index.html"}),
+    "output removed": (lambda site: (site.output / P1).unlink(), {P1}),
+    "output replaced": (_replace_output, {P1}),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_each_input_renders_its_pages_again(built, change):
+    apply, expected = CHANGES[change]
+    apply(built)
+    settings = {"SITENAME": "Renamed"} if change == "setting" else {}
+    build(built, **settings)
+    assert expected <= rendered(built)
+    assert "posts/p3/index.html" not in rendered(built) or change in ("post template", "setting")
+    assert same_as_fresh(built, **settings) == []
+
+
+def test_the_build_after_a_cold_one_renders_nothing_though_it_reads_comments_from_their_cache(tmp_path):
+    site = blog(tmp_path)
+    site.comment("p1", "c2", body="Me too.")  # a thread of several comments: its key repeats in each
+    site.comment("p1", "c3", body="And me.", parent="c2")
+    time.sleep(2.1)  # the comment cache keeps files changed more than 2 s before a build (racy timestamps)
+    build(site)  # comments parsed
+    build(site)  # comments read back from the cache: the same values, in objects shared another way
+    assert rendered(site) == ALWAYS
