@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import pickle
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from typing import Any
 from feedgenerator import Atom1Feed
 
 from cluetrain.content_format import atomic_write
-from cluetrain.output_files import SELECTION_CONTEXT_KEY
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
 log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -54,18 +53,6 @@ def full_build_cache_dir(context: Mapping[str, Any], settings: Mapping[str, Any]
     if context.get(SELECTION_CONTEXT_KEY) is not None or not settings.get(setting):
         return None
     return Path(settings["CACHE_PATH"])
-
-
-Signature = tuple[int, int, int, int]
-
-
-def file_signature(path: str) -> Signature | None:
-    """A file's stat signature (mtime, ctime, size, inode): an atomic replacement changes the inode."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
 
 
 class FeedCache:

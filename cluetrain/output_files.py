@@ -6,12 +6,17 @@ output, so an incremental update can re-run them and pay only for the outputs it
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cluetrain.content_format import atomic_write
+
+# A file's stat signature (mtime, ctime, size, inode): nobody can set a ctime back, and an atomic replacement
+# changes the inode, so a file another writer touched never matches the signature kept for it.
+Signature = tuple[int, int, int, int]
 
 # Where an incremental update puts its selection in the Pelican context; absent in full builds.
 SELECTION_CONTEXT_KEY = "cluetrain_output_selection"
@@ -42,6 +47,15 @@ def wanted(context: Mapping[str, Any], relative: str) -> bool:
     """Whether a generator should write ``relative`` in this run (always, in a full build)."""
     selection = context.get(SELECTION_CONTEXT_KEY)
     return selection is None or selection.wants(relative)
+
+
+def file_signature(path: str) -> Signature | None:
+    """The stat signature of the file at ``path`` (None if there is none)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
 
 
 def replace_file(path: Path, data: bytes) -> bool:

@@ -23,6 +23,7 @@ from pelican.paginator import Page, Paginator
 from pelican.utils import sanitised_join
 
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
+from cluetrain.output_files import Signature, file_signature
 
 CACHE_FILE = "cluetrain_pelican_pages.pickle"
 CACHE_VERSION = 2
@@ -32,19 +33,9 @@ PELICAN_TEMPLATES = frozenset({"article", "page", "draft", "tag", "category", "a
 PAGINATION_SUFFIXES = ("_paginator", "_page", "_previous_page", "_next_page")
 LONG_LIST = 64  # lists at least this long are digested once per build (the same list reaches many calls)
 
-Signature = tuple[int, int, int, int]
-
 
 class _NoEntry:
     """Pelican's pages hold no feedback entries: the digester's entry type matches nothing."""
-
-
-def _signature(path: str) -> Signature | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino  # nobody can set a ctime back
 
 
 def linked_text(content: Any) -> tuple[str, str] | None:
@@ -137,7 +128,7 @@ class WrittenPages:
         found = self.known.get(name)
         if found is None or found[0] != key or len(found[1]) != len(outputs):
             return False
-        if any(_signature(self._path(output)) != kept for output, kept in zip(outputs, found[1], strict=True)):
+        if any(file_signature(self._path(output)) != kept for output, kept in zip(outputs, found[1], strict=True)):
             return False
         self.kept[name] = found
         self.skipped += 1
@@ -147,7 +138,7 @@ class WrittenPages:
         """The call was just rendered with ``key`` (None: it could not be keyed): remember its files."""
         self.rendered.append(name)
         if key is not None:
-            self.kept[name] = (key, tuple(_signature(self._path(output)) for output in outputs))
+            self.kept[name] = (key, tuple(file_signature(self._path(output)) for output in outputs))
 
     def save(self) -> None:
         """Keep the keys of this build's calls (only those: outputs gone are forgotten)."""

@@ -21,24 +21,13 @@ from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
-from cluetrain.output_files import SELECTION_CONTEXT_KEY
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
 from .items import FeedbackEntry
 from .listings import Listing
 
 CACHE_FILE = "cluetrain_feedback_pages.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature
-
-Signature = tuple[int, int, int, int]
-
-
-def _signature(path: str) -> Signature | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
-
 
 class PageCache:
     """Keys of the pages a build wrote, by output path, with their files' stat signatures."""
@@ -122,7 +111,7 @@ class PageCache:
         found = self.known.get(save_as)
         if found is None or found[0] != key:
             return False
-        signature = _signature(os.path.join(self.output_path, save_as))
+        signature = file_signature(os.path.join(self.output_path, save_as))
         if signature != found[1]:
             return False
         self.kept[save_as] = found
@@ -134,7 +123,7 @@ class PageCache:
         self.rendered.append(save_as)
         if key is None:
             return
-        signature = _signature(os.path.join(self.output_path, save_as))
+        signature = file_signature(os.path.join(self.output_path, save_as))
         if signature is not None:
             self.kept[save_as] = (key, signature)
 
