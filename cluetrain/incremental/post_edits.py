@@ -10,6 +10,7 @@ tags, slug, status, summary, translations, linked static files) is a full build.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,16 @@ GROUP_FEEDS = {"CATEGORY": "category", "TAG": "tags", "AUTHOR": "authors"}
 
 def known_posts(generator: Any, paths: Iterable[Path]) -> dict[Path, Any] | None:
     """The resident published posts read from ``paths``; None if any path is something else (or a translation)."""
-    by_source = {Path(article.source_path).resolve(): article for article in generator.articles}
+    paths = list(paths)
+    if not paths:
+        return {}
+    # Pelican keeps absolute source paths: looked up as given, absolute or resolved (no resolve() per post: every
+    # update would pay for it). A path named another way is not found: a full build, as before.
+    by_source = {article.source_path: article for article in generator.articles}
     found: dict[Path, Any] = {}
     for path in paths:
-        article = by_source.get(Path(path).resolve())
-        if article is None or not Path(path).is_file() or article.translations:
+        article = by_source.get(os.path.abspath(path)) or by_source.get(os.path.realpath(path))
+        if article is None or not os.path.isfile(path) or article.translations:
             return None
         found[Path(path)] = article
     return found

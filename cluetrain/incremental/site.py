@@ -196,7 +196,7 @@ class ResidentSite:
         threads = context[comments.THREADS_CONTEXT_KEY]
         changed.shown.update(changes.feedback_ids)  # hub items whose cards changed
         done: set[str] = set()  # threads re-read with their items
-        edited = known_posts(pelican.articles, changes.posts) or {}
+        edited = (known_posts(pelican.articles, changes.posts) or {}) if changes.posts else {}
         for path, article in edited.items():
             before = thread_documents(pelican, article, "article", article.thread)
             reread(pelican.articles, path, article)
