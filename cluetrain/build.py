@@ -115,7 +115,8 @@ def unchanged_skipping_writer() -> type:
             # Pelican makes one writer per build, after reading: its pages' keys are kept when the build ends.
             self.pages = WrittenPages.open(self.settings, output_path)
             if self.pages is not None:
-                signals.finalized.connect(self._keep_pages, weak=False)
+                # Weakly: a failed build never sends finalized, and its writer then goes with it.
+                signals.finalized.connect(self._keep_pages)
 
         def _keep_pages(self, _pelican: Any) -> None:
             signals.finalized.disconnect(self._keep_pages)

@@ -121,3 +121,20 @@ def test_the_build_after_a_cold_one_renders_nothing_though_it_reads_comments_fro
     build(site)  # comments parsed
     build(site)  # comments read back from the cache: the same values, in objects shared another way
     assert rendered(site) == ALWAYS
+
+
+def test_a_failed_build_leaves_no_writer_waiting_for_the_next_build(tmp_path):
+    import gc
+
+    from pelican import signals
+
+    from cluetrain.build import BuildError
+
+    site = blog(tmp_path)
+    _template(site, "article.html", "<article", "{{ no_such_function() }}<article")
+    with pytest.raises(BuildError):
+        build(site)
+    gc.collect()
+    waiting = [receiver for receiver in signals.finalized.receivers_for(None)
+               if getattr(receiver, "__name__", "") == "_keep_pages"]
+    assert waiting == []
