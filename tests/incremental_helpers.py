@@ -65,6 +65,15 @@ def fresh_build(site: Site, **settings: Any) -> tuple[Path, Any]:
     return site.root / "fresh", reports[-1] if reports else None
 
 
+def unlike_fresh(site: Site, **settings: Any) -> list[str]:
+    """Outputs that differ from a full build from scratch; pages of URLs gone are not counted.
+
+    A full build keeps DELETE_OUTPUT_DIRECTORY off, so it leaves the pages of removed items and slugs.
+    """
+    fresh = fresh_build(site, **settings)[0]
+    return [path for path in differences(site.output, fresh) if (fresh / path).exists()]
+
+
 def differences(left: Path, right: Path) -> list[str]:
     """Relative paths that exist on one side only or differ in bytes."""
     def files(root: Path) -> dict[str, Path]:

@@ -16,7 +16,7 @@ from plugins.cluetrain_feedback.page_cache import CACHE_FILE
 
 from .conftest import Site
 from .feedback_helpers import day, write_item
-from .incremental_helpers import differences, fresh_build
+from .incremental_helpers import unlike_fresh
 from .live_service import REPO
 
 ADA = "a" * 16
@@ -60,10 +60,9 @@ def build(site: Site, **settings: object) -> None:
 
 
 def same_as_fresh(site: Site, **settings: object) -> list[str]:
-    """Outputs that differ from a build from scratch (a full build leaves the pages of gone URLs: not counted)."""
-    fresh = fresh_build(site, THEME=str(site.root / "theme"), COMMUNITY_CONTRIBUTOR_POINTS=POINTS,
-                        COMMUNITY_CONTRIBUTOR_LEVELS=LEVELS, FEEDBACK_PER_PAGE=2, **settings)[0]
-    return [path for path in differences(site.output, fresh) if (fresh / path).exists()]
+    """Outputs that differ from a build from scratch with the hub's settings."""
+    return unlike_fresh(site, THEME=str(site.root / "theme"), COMMUNITY_CONTRIBUTOR_POINTS=POINTS,
+                        COMMUNITY_CONTRIBUTOR_LEVELS=LEVELS, FEEDBACK_PER_PAGE=2, **settings)
 
 
 @pytest.fixture
