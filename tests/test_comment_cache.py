@@ -26,6 +26,18 @@ def settle() -> None:
     time.sleep(SETTLE_NS / 1e9 + 0.05)
 
 
+def kept_once(root: Path) -> tuple[Path, dict]:
+    """One comment written and settled, read once and kept: the cache folder and what was read."""
+    write_comment(root, Comment(id="c1", thread="hello", author="Ada", body="Hi.", date=WHEN))
+    cache_dir = root / "cache"
+    cache_dir.mkdir()
+    settle()
+    cache = CommentCache.load(cache_dir, root)
+    read = load_comments(root, cache)
+    cache.save(cache_dir)
+    return cache_dir, read
+
+
 class Loads:
     """The comment counts each build reports: how many files it parsed and how many it reused."""
 
@@ -173,13 +185,7 @@ def test_duplicate_ids_and_stray_files_fail_with_a_warm_cache(site, loads):
 
 
 def test_a_cache_from_other_code_a_damaged_one_or_another_root_is_ignored(tmp_path):
-    write_comment(tmp_path, Comment(id="c1", thread="hello", author="Ada", body="Hi.", date=WHEN))
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    settle()
-    cache = CommentCache.load(cache_dir, tmp_path)
-    expected = load_comments(tmp_path, cache)
-    cache.save(cache_dir)
+    cache_dir, expected = kept_once(tmp_path)
     again = CommentCache.load(cache_dir, tmp_path)
     assert load_comments(tmp_path, again) == expected and (again.parsed, again.reused) == (0, 1)
 
@@ -200,13 +206,7 @@ def test_a_cache_from_other_code_a_damaged_one_or_another_root_is_ignored(tmp_pa
 
 
 def test_a_file_rewritten_by_the_service_is_read_again(tmp_path):
-    write_comment(tmp_path, Comment(id="c1", thread="hello", author="Ada", body="Hi.", date=WHEN))
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    settle()
-    cache = CommentCache.load(cache_dir, tmp_path)
-    load_comments(tmp_path, cache)
-    cache.save(cache_dir)
+    cache_dir, _read = kept_once(tmp_path)
     write_comment(tmp_path, Comment(id="c1", thread="hello", author="Ada", body="Hello there.", date=WHEN))
     again = CommentCache.load(cache_dir, tmp_path)
     assert load_comments(tmp_path, again)["hello"][0].body == "Hello there."
@@ -215,13 +215,7 @@ def test_a_file_rewritten_by_the_service_is_read_again(tmp_path):
 
 def test_an_unchanged_file_with_a_bad_name_still_fails(tmp_path):
     """A file's own checks ran when it was parsed; moving it to another name or folder makes it a new file."""
-    write_comment(tmp_path, Comment(id="c1", thread="hello", author="Ada", body="Hi.", date=WHEN))
-    cache_dir = tmp_path / "cache"
-    cache_dir.mkdir()
-    settle()
-    cache = CommentCache.load(cache_dir, tmp_path)
-    load_comments(tmp_path, cache)
-    cache.save(cache_dir)
+    cache_dir, _read = kept_once(tmp_path)
     folder = tmp_path / "comments" / "hello"
     os.replace(folder / "c1.md", folder / "c2.md")  # rename keeps the inode; the name is part of the key
     with pytest.raises(ContentFormatError, match="file name does not match"):
