@@ -94,15 +94,17 @@ class WrittenPages:
         if context is not self.digester.context:
             return None  # a copy made for one call (period archives): rare, rendered
         names = tuple(sorted(variables))
-        found = self.template_keys.get((template.name, names), b"")
-        if found == b"":
+        which = (template.name, names)
+        if which in self.template_keys:  # None too: a template whose inputs cannot be digested
+            found = self.template_keys[which]
+        else:
             try:
                 if self.static is None:
                     self.static = static_digest(self.digester)
                 found = template_key(self.digester, template, context, names, self.static)
             except Unkeyable:
                 found = None
-            self.template_keys[(template.name, names)] = found
+            self.template_keys[which] = found
         if found is None:
             return None
         try:
