@@ -122,15 +122,17 @@ class SearchIndex:
         return stored
 
     @contextmanager
-    def writing(self, *, replace_all: bool = False) -> Iterator[IndexChanges]:
+    def writing(self, *, replace_all: bool = False, timeout: float | None = None) -> Iterator[IndexChanges]:
         """Collect additions and removals and commit them at once; nothing is committed on error.
 
         With ``replace_all`` the commit drops every document that was not added in it, so a
         full re-index is one atomic switch: readers see the old index until the new one is whole.
+        ``timeout`` is how long to wait for another writer (default WRITE_LOCK_TIMEOUT).
         """
         index = self._open_for_writing()
         try:
-            writer = open_writer(index, timeout=WRITE_LOCK_TIMEOUT, limitmb=WRITER_MEMORY_MB)
+            writer = open_writer(index, timeout=WRITE_LOCK_TIMEOUT if timeout is None else timeout,
+                                 limitmb=WRITER_MEMORY_MB)
         except LockError as exc:
             raise SearchIndexLocked(f"{self.path}: another build is writing the search index") from exc
         try:

@@ -63,14 +63,24 @@ def index_location(settings: Mapping[str, Any]) -> Path | None:
     return path if path.is_absolute() else Path(settings["PATH"]).resolve().parent / path
 
 
-def synchronize(
-    index: SearchIndex,
-    documents: Iterable[Indexable],
-    *,
-    rebuild: bool = False,
-    on_progress: ProgressCallback | None = None,
-) -> IndexReport:
-    """Make the index hold exactly ``documents``; with ``rebuild``, rewrite all of them in one commit.
+@dataclass
+class IndexPlan:
+    """What a synchronisation will write and remove (decided before anything is written), and its report."""
+
+    report: IndexReport
+    writes: list[Indexable]
+    replace_all: bool
+    # perf_counter() when planning began: the report's seconds count from there.
+    started: float
+
+    @property
+    def needs_commit(self) -> bool:
+        """Whether anything is to be written, removed or replaced."""
+        return bool(self.writes or self.report.removed or self.replace_all)
+
+
+def plan_sync(index: SearchIndex, documents: Iterable[Indexable], *, rebuild: bool = False) -> IndexPlan:
+    """Which of ``documents`` the index lacks or holds another version of, and which stored ids are gone.
 
     A document (:class:`Indexable`) is built only when it is written: an unchanged one is only signed.
     """
@@ -92,13 +102,31 @@ def synchronize(
         (report.updated if previous is not None else report.added).append(doc_id)
         writes.append(document)
     report.removed = sorted(set(stored) - set(wanted))
-    if writes or report.removed or rebuild:
-        with index.writing(replace_all=rebuild) as changes:
+    return IndexPlan(report, writes, rebuild, started)
+
+
+def write_plan(index: SearchIndex, plan: IndexPlan, *, on_progress: ProgressCallback | None = None) -> IndexReport:
+    """Carry out ``plan`` in this process, in one commit; returns its report."""
+    report = plan.report
+    writes = plan.writes
+    if plan.needs_commit:
+        with index.writing(replace_all=plan.replace_all) as changes:
             for done, document in enumerate(writes, start=1):
                 changes.add(document.document())
                 if on_progress and (done % PROGRESS_EVERY == 0 or done == len(writes)):
                     on_progress(done, len(writes))
             for doc_id in report.removed:
                 changes.remove(doc_id)
-    report.seconds = time.perf_counter() - started
+    report.seconds = time.perf_counter() - plan.started
     return report
+
+
+def synchronize(
+    index: SearchIndex,
+    documents: Iterable[Indexable],
+    *,
+    rebuild: bool = False,
+    on_progress: ProgressCallback | None = None,
+) -> IndexReport:
+    """Make the index hold exactly ``documents``; with ``rebuild``, rewrite all of them in one commit."""
+    return write_plan(index, plan_sync(index, documents, rebuild=rebuild), on_progress=on_progress)

@@ -2,9 +2,13 @@
 
 Signals used:
 * ``initialized`` checks the site settings (the index must live outside OUTPUT_PATH);
-* ``all_generators_finalized`` remembers the run's generators;
+* ``all_generators_finalized`` remembers the run's generators (sent once threads are attached:
+  the comments plugin comes first in PLUGINS);
+* ``get_writer`` (Pelican asks for its writer once everything is read) plans the index update:
+  a large one is written by a worker process while the pages are (``cluetrain.search.worker``);
 * ``get_generators`` adds :class:`SearchIndexGenerator`, which compares each document's
-  signature with the index and writes only what changed (see ``cluetrain.search``).
+  signature with the index and writes only what changed (see ``cluetrain.search``);
+* ``finalized`` (all output written) waits for the worker, if there is one, and announces its report.
 
 A generator from another plugin offers documents by defining ``search_documents()`` →
 iterable of :class:`cluetrain.search.SearchDocument`; comments on that content are indexed
@@ -13,6 +17,7 @@ with it, found through the comments plugin's threads.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +42,35 @@ def configure(pelican: Any) -> None:
         )
 
 
+# The generators of the build running in this thread, from all_generators_finalized to finalized
+# (Pelican sends those two with itself, not its generators; ``cluetrain serve`` builds in threads).
+_this_build = threading.local()
+
+
 def remember_generators(generators: list[Any]) -> None:
     """Keep the run's generators in its context, for the index generator to ask for documents."""
     if generators:
         generators[0].context[GENERATORS_CONTEXT_KEY] = generators
+    _this_build.generators = generators
+
+
+def _index_generators() -> list[SearchIndexGenerator]:
+    return [g for g in getattr(_this_build, "generators", ()) if isinstance(g, SearchIndexGenerator)]
+
+
+def plan_index_update(_pelican: Any) -> None:
+    """Everything is read and output begins: plan the index update (starting its worker, if it has one)."""
+    for generator in _index_generators():
+        generator.prepare()
+    return None  # as a get_writer receiver: no writer of its own
+
+
+def finish_index_update(_pelican: Any) -> None:
+    """The build's output is done: wait for the index worker, if there is one (its failure fails the build)."""
+    generators = _index_generators()
+    _this_build.generators = ()
+    for generator in generators:
+        generator.finish()
 
 
 def add_generator(_pelican: Any) -> type:
@@ -52,4 +82,6 @@ def register() -> None:
     """Connect the plugin to Pelican's signals."""
     signals.initialized.connect(configure)
     signals.all_generators_finalized.connect(remember_generators)
+    signals.get_writer.connect(plan_index_update)
+    signals.finalized.connect(finish_index_update)
     signals.get_generators.connect(add_generator)

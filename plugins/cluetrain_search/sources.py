@@ -12,6 +12,7 @@ from pelican.generators import ArticlesGenerator, PagesGenerator
 from cluetrain.markup import plain_text
 from cluetrain.output_files import content_urls
 from cluetrain.search import DocType, Indexable, SearchDocument, document_id, sign, text_digest
+from cluetrain.search.worker import PlainFields
 
 from .body_digests import BodyDigests
 
@@ -73,6 +74,16 @@ class ContentEntry:
         return SearchDocument(id=self.id, type=self.type, url=self.url, title=self.title, body=body, date=self.date,
                               tags=self.tags, authors=self.authors)
 
+    def plain_fields(self) -> PlainFields:
+        """The document's fields for the index worker, the body as HTML: the worker extracts its text."""
+        return (self.id, self.type.value, self.url, self.title, self._content.content or "", self.date, self.tags,
+                self.authors, None, None, True)
+
+    def text_extracted(self, digest: bytes) -> None:
+        """Keep the digest of the text the worker extracted from this entry's HTML (as :meth:`document` does)."""
+        if self._bodies is not None:
+            self._bodies.correct(self._content.content or "", digest)
+
 
 class CommentEntry:
     """A comment to index: signed from its node and its parent, made a document only when it is written."""
@@ -94,6 +105,12 @@ class CommentEntry:
     def document(self) -> SearchDocument:
         """The whole document."""
         return comment_document(self._node, self._parent)
+
+    def plain_fields(self) -> PlainFields:
+        """The document's fields for the index worker, as :func:`comment_document` sets them."""
+        node = self._node
+        return (self.id, DocType.COMMENT.value, f"{self._parent.url}#{node.anchor}", "", node.text, node.date, (),
+                (node.author,), None, self._parent.title, False)
 
 
 def content_document(content: Any, doc_type: DocType, siteurl: str) -> SearchDocument:
