@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from cluetrain.build import BuildError
 from cluetrain.incremental import UpdateMode
 from cluetrain.search import DocType, IndexReport, SearchIndex, SortOrder
 from cluetrain.search.schema import INDEX_NAME
-from cluetrain.search.worker import MIN_WORKER_WRITES, usable_cpus, worth_a_worker
+from cluetrain.search.worker import MIN_SPARE_CPUS, MIN_WORKER_WRITES, IdleMeter, usable_cpus, worth_a_worker
 from cluetrain.site_settings import SITE_SETTINGS, SiteSettingError, apply
 from tests.incremental_helpers import populate, resident
 
@@ -184,12 +185,23 @@ def test_the_resident_builder_updates_an_index_the_worker_wrote(site):
         index.close()
 
 
-def test_worth_a_worker_needs_many_documents_and_a_second_cpu():
-    assert not worth_a_worker(10**6, None)
-    assert worth_a_worker(0, 0) and worth_a_worker(1, 0)
-    assert not worth_a_worker(MIN_WORKER_WRITES - 1, MIN_WORKER_WRITES)
-    assert worth_a_worker(MIN_WORKER_WRITES, MIN_WORKER_WRITES) is (usable_cpus() > 1)
+def test_worth_a_worker_needs_many_documents_and_a_second_idle_cpu():
+    assert not worth_a_worker(10**6, None, spare_cpus=2.0)
+    assert worth_a_worker(0, 0) and worth_a_worker(1, 0, spare_cpus=0.0)  # forced, even on a busy machine
+    assert not worth_a_worker(MIN_WORKER_WRITES - 1, MIN_WORKER_WRITES, spare_cpus=1.0)
+    two_cpus = usable_cpus() > 1
+    assert worth_a_worker(MIN_WORKER_WRITES, MIN_WORKER_WRITES, spare_cpus=1.0) is two_cpus
+    assert worth_a_worker(MIN_WORKER_WRITES, MIN_WORKER_WRITES, spare_cpus=None) is two_cpus  # unknown: not held back
+    assert not worth_a_worker(10**6, MIN_WORKER_WRITES, spare_cpus=MIN_SPARE_CPUS - 0.1)  # another build is busy
     assert usable_cpus() == len(os.sched_getaffinity(0))
+
+
+def test_the_idle_meter_reads_idle_cpus_over_a_while():
+    meter = IdleMeter()
+    assert meter.spare_cpus() is None  # too soon to tell
+    time.sleep(0.3)
+    spare = meter.spare_cpus()
+    assert spare is not None and 0.0 <= spare <= usable_cpus() + 0.1
 
 
 def test_the_setting_defaults_to_the_measured_threshold():

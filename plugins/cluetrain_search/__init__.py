@@ -25,14 +25,23 @@ from pelican import signals
 
 from cluetrain import site_settings
 from cluetrain.search import index_location
+from cluetrain.search.worker import IdleMeter
 
 from .generator import GENERATORS_CONTEXT_KEY, SearchIndexGenerator
 
 __all__ = ["SearchIndexGenerator", "register"]
 
 
+# The build running in this thread: its idle meter (from initialized) and generators (from
+# all_generators_finalized to finalized). Pelican sends those signals with itself, not its generators;
+# ``cluetrain serve`` builds in threads.
+_this_build = threading.local()
+
+
 def configure(pelican: Any) -> None:
-    """Check our settings (defaults filled in); a public index location is an error."""
+    """Check our settings (defaults filled in); a public index location is an error. Start the idle meter."""
+    # How idle the CPUs stay while the site is read says whether a worker would get one of its own.
+    _this_build.idle = IdleMeter()
     settings = pelican.settings
     site_settings.apply(settings)
     location = index_location(settings)
@@ -40,11 +49,6 @@ def configure(pelican: Any) -> None:
         raise site_settings.SiteSettingError(
             f"setting SEARCH_INDEX_PATH ({location}) is inside OUTPUT_PATH; the index must not be published"
         )
-
-
-# The generators of the build running in this thread, from all_generators_finalized to finalized
-# (Pelican sends those two with itself, not its generators; ``cluetrain serve`` builds in threads).
-_this_build = threading.local()
 
 
 def remember_generators(generators: list[Any]) -> None:
@@ -60,8 +64,12 @@ def _index_generators() -> list[SearchIndexGenerator]:
 
 def plan_index_update(_pelican: Any) -> None:
     """Everything is read and output begins: plan the index update (starting its worker, if it has one)."""
-    for generator in _index_generators():
-        generator.prepare()
+    generators = _index_generators()
+    if generators:
+        meter = getattr(_this_build, "idle", None)
+        spare = meter.spare_cpus() if meter is not None else None
+        for generator in generators:
+            generator.prepare(spare)
     return None  # as a get_writer receiver: no writer of its own
 
 

@@ -85,11 +85,14 @@ class SearchIndexGenerator:
             index.close()
         return _Update(location, bodies, plan)
 
-    def prepare(self) -> None:
-        """Plan the update once the site is read; start a worker on it if it is large enough to be worth one."""
+    def prepare(self, spare_cpus: float | None = None) -> None:
+        """Plan the update once the site is read; start a worker on it if it is large enough to be worth one.
+
+        ``spare_cpus``: how many CPUs were idle while the build read the site (None: unknown).
+        """
         update = self._plan()
         if update is not None and update.plan.needs_commit and worth_a_worker(
-                len(update.plan.writes), self.settings.get(WORKER_SETTING)):
+                len(update.plan.writes), self.settings.get(WORKER_SETTING), spare_cpus):
             try:
                 update.worker = start_worker(update.location, update.plan)
             except OSError as exc:  # no process to be had (limits): written here instead, as a small one is
