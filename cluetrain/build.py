@@ -150,6 +150,26 @@ def unchanged_skipping_writer() -> type:
                                url, **kwargs)
             pages.written(name, key, outputs)
 
+        def write_feed(self, elements: Any, context: dict[str, Any], path: str | None = None, url: str | None = None,
+                       feed_type: str = "atom", override_output: bool = False, feed_title: str | None = None) -> Any:
+            """Pelican's, unless an earlier build wrote this feed from the same inputs and its file is intact."""
+            pages = self.pages
+            if pages is None or not path or override_output:
+                return super().write_feed(elements, context, path, url, feed_type, override_output, feed_title)
+            shown = elements[: self.settings["FEED_MAX_ITEMS"]]
+            key = pages.feed_key(context, shown, (path, url, feed_type, feed_title))
+            if key is not None and pages.unchanged(path, key, [path]):
+                complete_path = sanitised_join(self.output_path, path)
+                if complete_path in self._written_files:
+                    raise FileOverwriteFailedError(f'Failed to overwrite "{complete_path}" as Pelican has already '
+                                                   "written to it previously (set `override=True` if intended)")
+                self._written_files.add(complete_path)
+                signals.content_written.send(complete_path, context=context)
+                return None  # no feed object built: nothing reads it (Pelican's generators ignore it)
+            feed = super().write_feed(elements, context, path, url, feed_type, override_output, feed_title)
+            pages.written(path, key, [path])
+            return feed
+
         def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
             # Pelican's own bookkeeping of written and overridden files (4.12), then a buffer, not open(…, "w").
             if filename in self._overridden_files:

@@ -7,11 +7,12 @@ of copied: the settings (digested once), feedback entries (each digested once wi
 links to), listings and paginators (shared by many pages), Pelican content (without its ``_context``)
 and the contributor levels (by the levels they give). Anything whose state pickling would not show
 — a bound method, a closure, the whole context — makes the page unkeyable, so it is rendered.
+Dates, markup, enums, dataclasses and plain objects are pickled in the shorter forms of
+``cluetrain.digest_forms``, which hold the same state.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import io
@@ -20,15 +21,25 @@ import pickle
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
 from pelican.urlwrappers import URLWrapper
 
+from cluetrain.digest_forms import (
+    Unkeyable,
+    as_usual,
+    builtin_function,
+    entry_reference,
+    named_object,
+    python_function,
+    refuse_method,
+    value_form,
+)
+
+__all__ = ["ADAPTERS", "Digester", "Unkeyable", "code_digest", "static_digest", "template_key"]
+
 VERSION = 1
-_PLAIN = frozenset({str, int, float, bool, type(None), bytes, Markup, datetime, date, tuple, list, dict})
 
 
 # Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
@@ -41,20 +52,6 @@ ADAPTERS: dict[str, Callable[[Any], Any]] = {
 def wrapper_state(wrapper: URLWrapper) -> tuple[str, str, str, str]:
     """A tag, category or author as pages show it (each holds its own copy of the settings, from the cache)."""
     return wrapper.name, wrapper.slug, wrapper.url, wrapper.save_as
-
-
-def _slotted_fields(kind: type) -> tuple[str, ...] | None:
-    """The fields of a dataclass with slots pickled the dataclass way (its state: every field), else None."""
-    getstate = getattr(kind, "__getstate__", None)
-    if (not dataclasses.is_dataclass(kind) or "__slots__" not in vars(kind)
-            or getattr(getstate, "__qualname__", "") != "_dataclass_getstate"
-            or kind.__reduce_ex__ is not object.__reduce_ex__ or kind.__reduce__ is not object.__reduce__):
-        return None
-    return tuple(field.name for field in dataclasses.fields(kind))
-
-
-class Unkeyable(Exception):
-    """A value whose pickled form would not show everything a page could read of it."""
 
 
 def _digest(data: bytes) -> bytes:
@@ -130,27 +127,27 @@ def template_digest(environment: Any, names: Iterable[str]) -> tuple[bytes, froz
     return digest, frozenset(filters), frozenset(tests)
 
 
-def _named(*_parts: Any) -> None:
-    """What a named object pickles as: this function's name, then the parts naming it (never unpickled)."""
-
-
 # Memo slots given beforehand: the pickle of an object reaching them holds a reference, not the object.
 _SETTINGS_SLOT = 0
+_NAMED_SLOT = 1  # the reductions' callable: neither asked about nor looked up by name each time
 _CONTEXT_SLOT = 2**31 - 1
 _CONTEXT_REFERENCE = pickle.LONG_BINGET + _CONTEXT_SLOT.to_bytes(4, "little")
 
 
 class _Pickler(pickle.Pickler):
-    """Pickles into a buffer; the digester names shared objects (a reduction to ``_named``) or refuses them."""
+    """Pickles into a buffer; the digester names shared objects (a reduction to ``named_object``) or refuses them."""
 
     def __init__(self, digester: Digester, root: object, settings: bool) -> None:
         self.buffer = io.BytesIO()
+        # Asked about every object that is not a built-in container or atom: a partial costs less than a method.
+        self.reducer_override = functools.partial(digester.named, self)
         super().__init__(self.buffer, protocol=5)
         self.digester, self.root = digester, root
         self.entries: set[Any] = set()
         # Dicts are pickled without asking reducer_override: the settings (digested once) and the context
         # (never digested whole) are found through the memo instead.
-        memo = {id(digester.context): (_CONTEXT_SLOT, digester.context)}
+        memo = {id(digester.context): (_CONTEXT_SLOT, digester.context),
+                id(named_object): (_NAMED_SLOT, named_object)}
         if settings:
             memo[id(digester.settings)] = (_SETTINGS_SLOT, digester.settings)
         self.memo = memo
@@ -158,9 +155,6 @@ class _Pickler(pickle.Pickler):
         # parsed anew repeats its thread's key; one read back from the comment cache shares it). The memo given
         # above is still looked up; a cycle raises ValueError (refused: unkeyable).
         self.fast = True
-
-    def reducer_override(self, obj: Any) -> Any:
-        return self.digester.named(self, obj)
 
 
 class Digester:
@@ -176,43 +170,37 @@ class Digester:
         self.content_text = content_text  # content → what of its text depends on the context (linked URLs)
         self.own: dict[Any, tuple[bytes, frozenset[Any]]] = {}
         self.closed: dict[Any, tuple[int, bytes]] = {}
-        self.plain: set[type] = set(_PLAIN)  # types pickled as they are
-        self.slotted: dict[type, tuple[str, ...]] = {}  # dataclasses with slots: their fields
+        self.handlers: dict[type, Callable[[_Pickler, Any], Any]] = {}  # type → how its objects pickle
         self.shared: dict[int, tuple[Any, bytes]] = {}
         self.busy: set[int] = set()
 
     def named(self, pickler: _Pickler, obj: Any) -> Any:
-        """How ``obj`` pickles: NotImplemented as usual, a reduction to ``_named``; Unkeyable refuses the page."""
+        """How ``obj`` pickles: NotImplemented as usual, or a reduction to ``named_object``; Unkeyable: refused."""
+        if obj is pickler.root:
+            return NotImplemented
         kind = type(obj)
-        if kind in self.plain or obj is pickler.root:
-            return NotImplemented
-        names = self.slotted.get(kind)
-        if names is not None:
-            return _named, ("dataclass", kind, tuple([getattr(obj, name) for name in names]))
+        handler = self.handlers.get(kind)
+        if handler is None:
+            handler = self.handlers[kind] = self._handler(kind)
+        return handler(pickler, obj)
+
+    def _handler(self, kind: type) -> Callable[[_Pickler, Any], Any]:
+        """How every object of ``kind`` pickles (decided once per type; a few kinds still look at the object)."""
         if kind is self.entry_type:
-            pickler.entries.add(obj)
-            return _named, ("entry", obj.id)
-        # Code is pickled by name (the code digest covers it), but not the state a method or closure holds.
-        # A built-in bound to a class is code too (zoneinfo's ZoneInfo._unpickle, which every aware date reduces to).
-        if kind is types.MethodType or (kind is types.BuiltinFunctionType and not isinstance(
-                obj.__self__, (types.ModuleType, type, type(None)))):
-            raise Unkeyable(f"a bound method {obj!r}")
-        if kind is types.FunctionType and (obj.__closure__ or "<" in obj.__qualname__):
-            raise Unkeyable(f"a function with state {obj!r}")
-        if kind in self.shared_types or (self.content_type is not None and isinstance(obj, self.content_type)):
-            return _named, ("shared", self.shared_digest(obj))
-        adapter = self.adapters.get(kind.__name__) or (wrapper_state if isinstance(obj, URLWrapper) else None)
+            return entry_reference
+        if kind is types.MethodType:
+            return refuse_method
+        if kind is types.BuiltinFunctionType:
+            return builtin_function
+        if kind is types.FunctionType:
+            return python_function
+        if kind in self.shared_types or (self.content_type is not None and issubclass(kind, self.content_type)):
+            return lambda _pickler, obj: (named_object, ("shared", self.shared_digest(obj)))
+        adapter = self.adapters.get(kind.__name__) or (wrapper_state if issubclass(kind, URLWrapper) else None)
         if adapter is not None:
-            return _named, ("adapted", kind.__name__, self.adapted_digest(obj, adapter))
-        if kind in (types.MethodType, types.BuiltinFunctionType, types.FunctionType):
-            return NotImplemented
-        names = _slotted_fields(kind)
-        if names is not None:
-            # What pickle would write (its class, then every field's value), without dataclasses.fields() each time.
-            self.slotted[kind] = names
-            return _named, ("dataclass", kind, tuple([getattr(obj, name) for name in names]))
-        self.plain.add(kind)  # none of the above: no need to ask again
-        return NotImplemented
+            name = kind.__name__
+            return lambda _pickler, obj: (named_object, ("adapted", name, self.adapted_digest(obj, adapter)))
+        return value_form(kind) or as_usual
 
     def _pickle(self, value: Any, settings: bool = True) -> tuple[bytes, set[Any]]:
         pickler = _Pickler(self, value, settings)

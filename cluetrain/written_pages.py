@@ -1,6 +1,6 @@
 """Pelican's own pages kept between full builds: a write call whose inputs did not change renders nothing.
 
-Posts, pages and their listings (the write calls of Pelican's generators) are keyed as the
+Posts, pages, their listings and Pelican's feeds (the write calls of Pelican's generators) are keyed as the
 feedback hub's pages are (``cluetrain.fingerprints``): the code, the settings, the templates'
 sources, the values of the context names the templates read and the call's arguments, each post
 digested once — with its text as pages show it when intrasite links make that text depend on
@@ -31,6 +31,8 @@ CACHE_VERSION = 2
 PELICAN_TEMPLATES = frozenset({"article", "page", "draft", "tag", "category", "author", "period_archives",
                                "archives"})
 PAGINATION_SUFFIXES = ("_paginator", "_page", "_previous_page", "_next_page")
+# What Pelican's Writer.write_feed reads of the context (4.12); the rest comes from the settings and the posts.
+FEED_CONTEXT_NAMES = ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE")
 LONG_LIST = 64  # lists at least this long are digested once per build (the same list reaches many calls)
 
 
@@ -88,10 +90,7 @@ class WrittenPages:
     def key(self, template: Any, context: Mapping[str, Any], call: tuple[Any, ...],
             variables: Iterable[str]) -> bytes | None:
         """The call's key; None when something it shows cannot be digested (it is rendered, not kept)."""
-        if self.digester is None:
-            self.digester = Digester(self.settings, context, _NoEntry, (Paginator, Page), Content, ADAPTERS,
-                                     content_text=linked_text)
-        if context is not self.digester.context:
+        if context is not self._digester(context).context:
             return None  # a copy made for one call (period archives): rare, rendered
         names = tuple(sorted(variables))
         which = (template.name, names)
@@ -111,6 +110,25 @@ class WrittenPages:
             return self.digester.digest((found, tuple(self._listed(part) for part in call)))
         except Unkeyable:
             return None
+
+    def feed_key(self, context: Mapping[str, Any], shown: list[Any], call: tuple[Any, ...]) -> bytes | None:
+        """A Pelican feed's key: the posts it shows, the context values its writer reads, the call; None: unkeyable."""
+        digester = self._digester(context)
+        if context is not digester.context:
+            return None
+        try:
+            if self.static is None:
+                self.static = static_digest(digester)
+            read = {name: context.get(name) for name in FEED_CONTEXT_NAMES}
+            return digester.digest(("feed", self.static, read, shown, call))
+        except Unkeyable:
+            return None
+
+    def _digester(self, context: Mapping[str, Any]) -> Digester:
+        if self.digester is None:
+            self.digester = Digester(self.settings, context, _NoEntry, (Paginator, Page), Content, ADAPTERS,
+                                     content_text=linked_text)
+        return self.digester
 
     def _listed(self, value: Any) -> Any:
         """A long list (every post, as listings get it) digested once per build, in place of its items."""

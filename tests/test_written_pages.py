@@ -17,6 +17,10 @@ from .live_service import REPO
 
 P1 = "posts/p1/index.html"
 P2 = "posts/p2/index.html"
+ALL_FEED = "feeds/all.atom.xml"
+ALPHA_FEED = "feeds/tags/alpha.atom.xml"
+BETA_FEED = "feeds/tags/beta.atom.xml"
+ENGINEERING_FEED = "feeds/categories/engineering.atom.xml"  # p3's category only
 # Always rendered: the archives group posts with Jinja's groupby (a closure: it cannot be keyed), and Pelican writes
 # each year's page with a context of its own.
 ALWAYS = {"archives/index.html", "archives/2026/index.html"}
@@ -90,14 +94,16 @@ def _replace_output(site: Site) -> None:
 
 
 CHANGES: dict[str, tuple[Callable[[Site], object], set[str]]] = {
-    "post text": (lambda site: _append(site, "p1", "More."), {P1, "index.html", "tags/alpha/index.html"}),
+    "post text": (lambda site: _append(site, "p1", "More."),
+                  {P1, "index.html", "tags/alpha/index.html", ALL_FEED, ALPHA_FEED, "feeds/categories/news.atom.xml"}),
     "comment": (lambda site: site.comment("p1", "c2", body="Agreed."), {P1, "index.html"}),
     # p2 links p1 by file name: p1's new slug changes p2's text, though p2's file did not change.
-    "linked post's URL": (lambda site: _move_p1(site), {P2, "posts/p-one/index.html"}),
+    "linked post's URL": (lambda site: _move_p1(site), {P2, "posts/p-one/index.html", BETA_FEED}),
     "post template": (lambda site: _template(site, "article.html", "<article", "<!-- new -->\n<article"), {P1, P2}),
-    "setting": (lambda site: None, {P1, P2, "index.html", "tags/alpha/index.html"}),
+    "setting": (lambda site: None, {P1, P2, "index.html", "tags/alpha/index.html", ALL_FEED, ENGINEERING_FEED}),
     "output removed": (lambda site: (site.output / P1).unlink(), {P1}),
     "output replaced": (_replace_output, {P1}),
+    "feed removed": (lambda site: (site.output / BETA_FEED).unlink(), {BETA_FEED}),
 }
 
 
@@ -109,6 +115,7 @@ def test_each_input_renders_its_pages_again(built, change):
     build(built, **settings)
     assert expected <= rendered(built)
     assert "posts/p3/index.html" not in rendered(built) or change in ("post template", "setting")
+    assert ENGINEERING_FEED not in rendered(built) or change == "setting"  # a feed p3 alone is in
     assert same_as_fresh(built, **settings) == []
 
 
