@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import functools
+import gc
 import pstats
 import shutil
 import sys
@@ -160,7 +161,7 @@ def _settings(root: Path, plain: bool) -> dict[str, Any]:
     settings: dict[str, Any] = {"PATH": str(root / "content"), "COMMENTS_NOW": datetime.fromisoformat(NOW)}
     if plain:  # as benchmarks/builder_benchmark.py: no plugins, the default theme, the same caching
         return {**settings, "OUTPUT_PATH": str(root / "plain-output"), "CACHE_PATH": str(root / "plain-cache"),
-                "PLUGINS": [], "THEME": "notmyidea", "SEARCH_INDEX_PATH": None,
+                "PLUGINS": [], "THEME": "notmyidea", "SEARCH_INDEX_PATH": None, "KEEP_UNCHANGED_PAGES": False,
                 "DIRECT_TEMPLATES": ["index", "tags", "categories", "authors", "archives"]}
     return {**settings, "OUTPUT_PATH": str(root / "output"), "CACHE_PATH": str(root / "cache")}
 
@@ -180,6 +181,7 @@ def build(root: Path, *, plain: bool, cold: bool, profiler: cProfile.Profile | N
         _clean(root, plain)
     timer = PhaseTimer(clock)
     settings = load_settings(REPO, _settings(root, plain))
+    gc.collect()  # the previous build's garbage: a one-off build (its own process) does not collect it
     started = clock()
     with instrumented(timer):
         if profiler:

@@ -66,8 +66,9 @@ class WrittenPages:
 
     @classmethod
     def open(cls, settings: Mapping[str, Any], output_path: str) -> WrittenPages | None:
-        """The cache of a full build (None with relative URLs or with the content cache off)."""
-        if settings.get("RELATIVE_URLS") or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT"):
+        """The cache of a full build (None with relative URLs, with the content cache or KEEP_UNCHANGED_PAGES off)."""
+        if (settings.get("RELATIVE_URLS") or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")
+                or not settings.get("KEEP_UNCHANGED_PAGES", True)):
             return None
         known: dict[str, Any] = {}
         if settings.get("LOAD_CONTENT_CACHE"):

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from pelican import signals
 
-from cluetrain.written_pages import rendered_last
+from cluetrain.written_pages import CACHE_FILE, rendered_last
 
 from .conftest import Site
 from .incremental_helpers import unlike_fresh
@@ -66,9 +67,27 @@ def test_an_unchanged_build_renders_no_post_or_listing(built):
     assert same_as_fresh(built) == []
 
 
-def test_a_build_without_the_cache_renders_every_page(built):
-    build(built, LOAD_CONTENT_CACHE=False)
-    assert {P1, P2, "index.html", "tags/alpha/index.html", "categories/news/index.html"} <= rendered(built)
+@pytest.mark.parametrize("off", ["LOAD_CONTENT_CACHE", "KEEP_UNCHANGED_PAGES"])
+def test_a_build_without_the_cache_renders_every_page_and_feed(built, off):
+    feeds: list[object] = []
+
+    def generated(_context: object, feed: object) -> None:
+        feeds.append(feed)
+
+    kept = (built.root / "cache" / CACHE_FILE).stat().st_mtime_ns
+    signals.feed_generated.connect(generated)
+    try:
+        build(built, **{off: False})
+    finally:
+        signals.feed_generated.disconnect(generated)
+    folders = [built.output / "feeds" / folder for folder in ("tags", "categories", "authors")]
+    pelicans = [feed for folder in folders for feed in folder.iterdir()]
+    assert len(feeds) == len(pelicans) + 1  # and all.atom.xml
+    if off == "LOAD_CONTENT_CACHE":  # rendered, and remembered for the next build
+        assert {P1, P2, "index.html", "tags/alpha/index.html", "categories/news/index.html"} <= rendered(built)
+    else:  # rendered as Pelican does, nothing remembered
+        assert (built.root / "cache" / CACHE_FILE).stat().st_mtime_ns == kept
+    assert same_as_fresh(built) == []
 
 
 def _append(site: Site, slug: str, text: str) -> None:

@@ -52,7 +52,8 @@ class PageCache:
         """The cache for a full build (None in an incremental update, with relative URLs or with caching off)."""
         settings = generator.settings
         if (generator.context.get(SELECTION_CONTEXT_KEY) is not None or settings.get("RELATIVE_URLS")
-                or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")):
+                or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")
+                or not settings["KEEP_UNCHANGED_PAGES"]):
             return None
         known: dict[str, tuple[bytes, Signature]] = {}
         if settings.get("LOAD_CONTENT_CACHE"):
