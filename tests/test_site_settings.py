@@ -43,6 +43,7 @@ def test_every_setting_our_plugins_read_is_declared():
         ("COMMENTS_ON_PAGES", "yes", "must be bool"),
         ("COMMENTS_NOW", datetime(2026, 1, 1), "must carry a time zone"),
         ("COMMENTS_SERVICE_URL", None, "must be str"),
+        ("KEEP_UNCHANGED_PAGES", "no", "must be bool"),
     ],
 )
 def test_bad_values_name_the_key(key, value, message):
