@@ -248,6 +248,9 @@ def main() -> None:
     if args.fresh or not (root / "content").is_dir():
         shutil.rmtree(root, ignore_errors=True)
         generate(root, args.posts)
+    from benchmarks.warm_up import import_everything
+
+    import_everything()
     print(f"site: {root} ({args.posts} posts); load average before: {_load()}")
     results = {}
     for name, plain, cold in (("plain cold", True, True), ("plain cached", True, False),

@@ -58,12 +58,14 @@ def measure(size: int) -> dict:
     """Every number for one site size (run in a fresh process)."""
     sys.path.insert(0, str(REPO))
     from benchmarks.site_generator import generate
+    from benchmarks.warm_up import import_everything
     from cluetrain.content_format import Comment, CommentSource, write_comment
     from cluetrain.incremental import ResidentSite, UpdateMode
 
     root = WORK / f"n{size}"
     shutil.rmtree(root, ignore_errors=True)
     generate(root, size)
+    import_everything()
     result: dict = {"size": size}
     # Plain Pelican first: a build with our plugins leaves their signal receivers connected in this process.
     # A full build rarely finds nothing changed: it also runs after one post's text is edited (an evangelist's
