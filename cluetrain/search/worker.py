@@ -108,11 +108,11 @@ def _idle_seconds() -> float | None:
     try:
         lines = Path("/proc/stat").read_text().splitlines()
         mine = {f"cpu{number}" for number in os.sched_getaffinity(0)}
-    except (OSError, AttributeError):  # not Linux
+        # "cpuN user nice system idle iowait ...", in clock ticks.
+        ticks = sum(int(fields[4]) + int(fields[5]) for fields in map(str.split, lines) if fields and fields[0] in mine)
+        return ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, AttributeError, ValueError, IndexError):  # not Linux, or a /proc/stat of another form
         return None
-    # "cpuN user nice system idle iowait ...", in clock ticks.
-    ticks = sum(int(fields[4]) + int(fields[5]) for fields in map(str.split, lines) if fields and fields[0] in mine)
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 class IdleMeter:
@@ -159,6 +159,7 @@ class IndexWorker:
 
     def __init__(self, path: Path, plan: IndexPlan, *, lock_timeout: float | None = None) -> None:
         """Start the worker (OSError if it cannot be) and hand it the plan's documents."""
+        started = time.perf_counter()
         # Started first, so that the interpreter boots while the documents are taken apart.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (_PACKAGE_ROOT,
                                                                           os.environ.get("PYTHONPATH"))))}
@@ -175,7 +176,7 @@ class IndexWorker:
         self._feeder = threading.Thread(target=_feed, args=(self._process.stdin, payload),
                                         name="search-index-job", daemon=True)
         self._feeder.start()
-        self._handed_over = time.perf_counter() - plan.started
+        self._handed_over = plan.seconds + time.perf_counter() - started
 
     @property
     def pid(self) -> int:
