@@ -3,19 +3,38 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cluetrain.content_format import (Comment, CommentSource, FeedbackItem, FeedbackKind, StatusChange, slugify,
-                                      write_comment, write_feedback)
+from cluetrain.content_format import (
+    Comment,
+    CommentSource,
+    FeedbackItem,
+    FeedbackKind,
+    StatusChange,
+    slugify,
+    write_comment,
+    write_feedback,
+)
 
 WORDS = ("analytics event funnel visitor cohort retention dashboard query latency ingest pipeline schema "
          "privacy cookie consent export release metric chart segment sampling storage index cluster").split()
-START = datetime(2018, 1, 1, tzinfo=timezone.utc)
+START = datetime(2018, 1, 1, tzinfo=UTC)
 
 
 def _text(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+# Every third comment carries some Markdown, as real ones do (a link, emphasis, code, a list, a quote); the others
+# are prose. Chosen by the comment's number, so the random stream (and so the rest of the site) stays as it was.
+MARKDOWN = (" See [the guide](https://example.com/guide) for more.", " This is *really* useful.",
+            " Run `cluetrain build --fast` first.", "\n\n- one step\n- another step", "\n\n> quoted from above")
+
+
+def _comment_body(rng: random.Random, number: int) -> str:
+    body = _text(rng, 40)
+    return body + MARKDOWN[number // 3 % len(MARKDOWN)] if number % 3 == 0 else body
 
 
 def generate(root: Path, posts: int, comments_per_post: int = 10, feedback: int = 2000, seed: int = 1) -> Path:
@@ -33,7 +52,8 @@ def generate(root: Path, posts: int, comments_per_post: int = 10, feedback: int 
         for index in range(rng.randint(0, 2 * comments_per_post)):
             write_comment(content, Comment(
                 id=f"p{number}c{index}", thread=f"post-{number}", author=f"Reader {rng.randrange(500)}",
-                body=_text(rng, 40), date=date + timedelta(hours=index + 1), source=CommentSource.WEB))
+                body=_comment_body(rng, number * 20 + index), date=date + timedelta(hours=index + 1),
+                source=CommentSource.WEB))
     for number in range(1, feedback + 1):
         title = f"Feedback {number} {rng.choice(WORDS)}"
         date = START + timedelta(hours=number * 3)
