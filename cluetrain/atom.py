@@ -7,24 +7,22 @@ written from (:class:`FeedCache`), so an unchanged feed is not serialised again.
 from __future__ import annotations
 
 import hashlib
-import logging
 import pickle
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from feedgenerator import Atom1Feed
 
-from cluetrain.content_format import atomic_write
+from cluetrain import cache_files
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
-log = logging.getLogger(__name__)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Beside a feed cache: which feed each output file holds, with the file's stat signature.
 FILES_SUFFIX = ".files"
+# 2: the code version became the whole code's digest (it was this module's source and feedgenerator's version).
+FORMAT = 2
 # A feed as FeedCache.feed takes it: the feed's fields, then each entry's.
 FeedFields = tuple[dict[str, Any], list[dict[str, Any]]]
 
@@ -41,10 +39,12 @@ class ReproducibleAtom(Atom1Feed):
         return max(dates, default=self.fallback_date)
 
 
-@cache
-def feed_writer_version() -> str:
-    """Changes whenever a feed's bytes could: this module's source and feedgenerator's version."""
-    return f"{hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]}/{metadata.version('feedgenerator')}"
+def feed_writer_version() -> str | None:
+    """What saved feeds must have been written by: this layout and this code (None: the code is unknown)."""
+    # The whole code (cache_files.code_version): this writer, feedgenerator's version, and the plugins' code that
+    # builds a feed's entries from the material ``feed_for`` keys it by.
+    code = cache_files.code_version()
+    return None if code is None else f"{FORMAT}/{code.hex()}"
 
 
 def full_build_cache_dir(context: Mapping[str, Any], settings: Mapping[str, Any], setting: str) -> Path | None:
@@ -74,20 +74,25 @@ class FeedCache:
         self._files_now: dict[str, tuple[str, Signature]] = {}
         self.written = 0
         self.kept = 0
+        self.version: str | None = None  # the code version taken when loaded, saved with (None: taken when saving)
 
     @classmethod
     def load(cls, cache_dir: Path | None, file_name: str) -> FeedCache:
         """The feeds saved in ``cache_dir``/``file_name`` by this version of the writer; none otherwise."""
         if cache_dir is None:
             return cls(file_name)
-        files = _read_versioned(cache_dir / f"{file_name}{FILES_SUFFIX}")
-        return cls(file_name, cache_dir=cache_dir, files=files)
+        cache = cls(file_name, cache_dir=cache_dir)
+        cache.version = feed_writer_version()
+        cache._files = _read_versioned(cache_dir / f"{file_name}{FILES_SUFFIX}", cache.version)
+        return cache
 
     @property
     def _entries(self) -> dict[str, bytes]:
         if self._loaded is None:
             assert self._cache_dir is not None
-            self._loaded = _read_versioned(self._cache_dir / self.file_name)
+            if self.version is None:
+                self.version = feed_writer_version()
+            self._loaded = _read_versioned(self._cache_dir / self.file_name, self.version)
         return self._loaded
 
     def feed(self, head: dict[str, Any], items: list[dict[str, Any]]) -> bytes:
@@ -140,26 +145,17 @@ class FeedCache:
 
     def save(self, cache_dir: Path) -> None:
         """Keep the feeds of this build only, if anything changed."""
-        # No fsync: a cache lost in a crash is written again, and an unreadable one is ignored.
+        version = (self.version if self.version is not None else feed_writer_version(),)
         kept = {key for key, _signature in self._files_now.values()}
         if self.written or (self._loaded is not None and set(self._used) | kept != set(self._loaded)):
             entries = self._entries
             keep = {key: entries[key] for key in kept if key in entries} | self._used
-            atomic_write(cache_dir / self.file_name, pickle.dumps((feed_writer_version(), keep), protocol=5),
-                         durable=False)
+            cache_files.save(cache_dir / self.file_name, version, keep)
         if self._files_now != self._files:
-            atomic_write(cache_dir / f"{self.file_name}{FILES_SUFFIX}",
-                         pickle.dumps((feed_writer_version(), self._files_now), protocol=5), durable=False)
+            cache_files.save(cache_dir / f"{self.file_name}{FILES_SUFFIX}", version, self._files_now)
 
 
-def _read_versioned(path: Path) -> dict[str, Any]:
-    """A dict pickled with this writer's version; empty when missing, unreadable or from another version."""
-    try:
-        with open(path, "rb") as handle:
-            version, entries = pickle.load(handle)
-    except FileNotFoundError:
-        return {}
-    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-        log.warning("ignoring an unreadable feed cache %s: %s", path.name, exc)
-        return {}
-    return entries if version == feed_writer_version() and isinstance(entries, dict) else {}
+def _read_versioned(path: Path, version: str | None) -> dict[str, Any]:
+    """A dict saved with this writer's version; empty when missing, unreadable or from another version."""
+    saved = cache_files.load(path, (version,), (dict,))
+    return saved[0] if saved is not None else {}

@@ -22,6 +22,7 @@ from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.utils import sanitised_join
 
+from cluetrain import cache_files
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
 from cluetrain.output_files import Signature, file_signature
 
@@ -34,6 +35,13 @@ PAGINATION_SUFFIXES = ("_paginator", "_page", "_previous_page", "_next_page")
 # What Pelican's Writer.write_feed reads of the context (4.12); the rest comes from the settings and the posts.
 FEED_CONTEXT_NAMES = ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE")
 LONG_LIST = 64  # lists at least this long are digested once per build (the same list reaches many calls)
+
+
+def _identity(output_path: str) -> tuple[int, str]:
+    """What a saved cache must have been written for: this layout and this output folder."""
+    # No code version of its own: every call's key holds the code's digest (static_digest, which is
+    # fingerprints.code_digest, the digest cache_files.code_version names), so a call from other code never matches.
+    return CACHE_VERSION, os.path.realpath(output_path)
 
 
 class _NoEntry:
@@ -70,16 +78,10 @@ class WrittenPages:
         if (settings.get("RELATIVE_URLS") or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")
                 or not settings.get("KEEP_UNCHANGED_PAGES", True)):
             return None
-        known: dict[str, Any] = {}
+        saved = None
         if settings.get("LOAD_CONTENT_CACHE"):
-            try:
-                with open(Path(settings["CACHE_PATH"]) / CACHE_FILE, "rb") as file:
-                    version, where, known, _rendered = pickle.load(file)
-                if version != CACHE_VERSION or where != os.path.realpath(output_path):
-                    known = {}
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-                known = {}
-        return cls(settings, output_path, known)
+            saved = cache_files.load(Path(settings["CACHE_PATH"]) / CACHE_FILE, _identity(output_path), (dict, list))
+        return cls(settings, output_path, saved[0] if saved is not None else {})
 
     def caches(self, template: Any, kwargs: Mapping[str, Any], override_output: bool) -> bool:
         """Whether a call is one of Pelican's own (posts, pages, listings) that this cache keeps."""
@@ -163,13 +165,8 @@ class WrittenPages:
 
     def save(self) -> None:
         """Keep the keys of this build's calls (only those: outputs gone are forgotten)."""
-        folder = Path(self.settings["CACHE_PATH"])
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{CACHE_FILE}.tmp"
-        with open(temporary, "wb") as file:
-            pickle.dump((CACHE_VERSION, os.path.realpath(self.output_path), self.kept, self.rendered), file,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / CACHE_FILE)
+        cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, _identity(self.output_path), self.kept,
+                         self.rendered)
 
     def _path(self, output: str) -> str:
         return sanitised_join(self.output_path, output)

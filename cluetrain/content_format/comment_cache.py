@@ -7,7 +7,7 @@ truth: every file is still listed and stat()ed on every build, and one whose sig
 The ctime is in the signature because no one can set it: a rewrite that restores the mtime
 (``touch -r``, ``rsync -t``) still changes it. Checks across files (duplicate ids, stray
 files) run on every build as before; a file's own checks ran when it was parsed, and the
-cache is keyed by the code that parsed it.
+cache is keyed by the code that parsed it (cluetrain.cache_files.code_version).
 
 Kept as one pickle of per-folder pickles, so a build that changed a few threads re-encodes
 only those.
@@ -16,22 +16,19 @@ only those.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import logging
 import os
 import pickle
-import sys
 import time
 from datetime import datetime
-from functools import cache
 from pathlib import Path
 
-from .comments import COMMENTS_DIR, Comment, CommentSource, read_comment_file
-from .documents import atomic_write
+from cluetrain import cache_files
 
-log = logging.getLogger(__name__)
+from .comments import COMMENTS_DIR, Comment, CommentSource, read_comment_file
 
 CACHE_FILE = "cluetrain_comment_files.pickle"
+# 2: the code version became the whole code's digest (it was a digest of three modules' sources).
+FORMAT = 2
 # A file changed this recently could change again within the same timestamp tick and keep its
 # signature: it is parsed but not kept, and so read again next time ("racily clean" in git's words).
 # Timestamps are coarse (a kernel tick, up to 10 ms; whole seconds on some file systems).
@@ -82,14 +79,10 @@ def restore(thread: str, kept: Record) -> Comment:
     return comment
 
 
-@cache
-def format_version() -> str:
-    """Changes whenever what a file parses to could: the parsing and validation code, and Python's version."""
-    digest = hashlib.sha256(sys.version.encode())
-    here = Path(__file__).parent
-    for name in ("comments.py", "documents.py", "comment_cache.py"):
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()[:16]
+def format_version() -> str | None:
+    """What a saved cache must have been written by: this layout and this code (None: the code is unknown)."""
+    code = cache_files.code_version()
+    return None if code is None else f"{FORMAT}/{code.hex()}"
 
 
 class CommentCache:
@@ -103,6 +96,7 @@ class CommentCache:
         self.parsed = 0  # files read and parsed by this build
         self.reused = 0  # files taken from the cache
         self._settled_before = time.time_ns() - SETTLE_NS
+        self.version: str | None = None  # the code version taken when loaded, saved with (see format_version)
 
     @staticmethod
     def root_of(content_root: Path | str) -> str:
@@ -115,16 +109,11 @@ class CommentCache:
         root = cls.root_of(content_root)
         if cache_dir is None:
             return cls(root)
-        try:
-            with open(Path(cache_dir) / CACHE_FILE, "rb") as handle:
-                version, saved_root, folders = pickle.load(handle)
-        except FileNotFoundError:
-            return cls(root)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring an unreadable comment cache %s: %s", CACHE_FILE, exc)
-            return cls(root)
-        usable = version == format_version() and saved_root == root and isinstance(folders, dict)
-        return cls(root, folders if usable else None)
+        version = format_version()
+        saved = cache_files.load(Path(cache_dir) / CACHE_FILE, (version, root), (dict,))
+        cache = cls(root, saved[0] if saved is not None else None)
+        cache.version = version
+        return cache
 
     def folder(self, name: str) -> CachedFolder:
         """The cached files of one thread folder, to look comments up in while it is read."""
@@ -134,9 +123,8 @@ class CommentCache:
         """Keep what this build found (folders it did not find are dropped), if that differs from what was loaded."""
         if not self._changed and self._found.keys() == self._saved.keys():
             return
-        # No fsync: a cache lost in a crash is parsed again, and an unreadable one is ignored.
-        atomic_write(Path(cache_dir) / CACHE_FILE, pickle.dumps((format_version(), self.root, self._found), protocol=5),
-                     durable=False)
+        version = self.version if self.version is not None else format_version()
+        cache_files.save(Path(cache_dir) / CACHE_FILE, (version, self.root), self._found)
         self._saved, self._found, self._changed = self._found, {}, False
 
 

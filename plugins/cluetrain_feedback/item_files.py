@@ -4,20 +4,19 @@ Reading and checking 2,000 item files costs ~70 ms a build; their parsed items, 
 with the file's (mtime_ns, ctime_ns, size, inode), load in ~15 ms. An editor rewriting a file in place
 keeps its inode and may keep its size, never its mtime_ns; a tool that puts the mtime back (cp -p, touch)
 still changes the ctime. The cache is dropped when any loaded module's
-source or any installed version changes (the parser and the item type among them).
+source or any installed version changes (the parser and the item type among them: cache_files.code_version).
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from cluetrain import cache_files
 from cluetrain.content_format import ContentFormatError, FeedbackItem, read_feedback
 from cluetrain.content_format.feedback_files import iter_feedback_files
-from cluetrain.fingerprints import code_digest
 
 CACHE_FILE = "cluetrain_feedback_items.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature
@@ -26,25 +25,18 @@ Signature = tuple[int, int, int, int]
 Known = dict[str, tuple[Signature, FeedbackItem]]
 
 
-def _load(settings: Mapping[str, Any], code: bytes) -> Known:
+def _load(settings: Mapping[str, Any], code: bytes | None) -> Known:
     cache_path = settings.get("CACHE_PATH")
     if not cache_path or not settings.get("LOAD_CONTENT_CACHE"):
         return {}
-    try:
-        with open(Path(cache_path) / CACHE_FILE, "rb") as file:
-            version, digest, known = pickle.load(file)
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, ImportError):
-        return {}
-    return known if version == CACHE_VERSION and digest == code and isinstance(known, dict) else {}
+    saved = cache_files.load(Path(cache_path) / CACHE_FILE, (CACHE_VERSION, code), (dict,))
+    return saved[0] if saved is not None else {}
 
 
 def load_items(content_root: Path, settings: Mapping[str, Any]) -> list[FeedbackItem]:
     """As ``load_feedback``: every item ordered by id, the first bad file or a reused id raising; read once."""
-    try:
-        code = code_digest()
-    except OSError:  # a loaded module's file is gone: nothing can be trusted to match
-        code = b""
-    known = _load(settings, code) if code else {}
+    code = cache_files.code_version()  # None (a loaded module's file is gone): nothing is loaded or saved
+    known = _load(settings, code)
     kept: Known = {}
     changed = False
     items: dict[int, tuple[FeedbackItem, Path]] = {}
@@ -61,11 +53,6 @@ def load_items(content_root: Path, settings: Mapping[str, Any]) -> list[Feedback
             raise ContentFormatError(f"feedback id {item.id} is also used by {items[item.id][1]}", path)
         items[item.id] = (item, path)
     cache_path = settings.get("CACHE_PATH")
-    if code and cache_path and settings.get("CACHE_CONTENT") and (changed or len(kept) != len(known)):
-        folder = Path(cache_path)
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{CACHE_FILE}.tmp"
-        with open(temporary, "wb") as file:
-            pickle.dump((CACHE_VERSION, code, kept), file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / CACHE_FILE)
+    if cache_path and settings.get("CACHE_CONTENT") and (changed or len(kept) != len(known)):
+        cache_files.save(Path(cache_path) / CACHE_FILE, (CACHE_VERSION, code), kept)
     return [items[key][0] for key in sorted(items)]

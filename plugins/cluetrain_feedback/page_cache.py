@@ -12,7 +12,6 @@ what it selected, and a file it replaces no longer matches its signature.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
+from cluetrain import cache_files
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
 from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
@@ -28,6 +28,9 @@ from .listings import Listing
 
 CACHE_FILE = "cluetrain_feedback_pages.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature
+# The file holds no code version of its own: every page's key holds the code's digest (static_digest, which is
+# fingerprints.code_digest, the digest cache_files.code_version names), so a page from other code never matches.
+IDENTITY = (CACHE_VERSION,)
 
 class PageCache:
     """Keys of the pages a build wrote, by output path, with their files' stat signatures."""
@@ -55,16 +58,10 @@ class PageCache:
                 or not settings.get("CACHE_PATH") or not settings.get("CACHE_CONTENT")
                 or not settings["KEEP_UNCHANGED_PAGES"]):
             return None
-        known: dict[str, tuple[bytes, Signature]] = {}
+        saved = None
         if settings.get("LOAD_CONTENT_CACHE"):
-            try:
-                with open(Path(settings["CACHE_PATH"]) / CACHE_FILE, "rb") as file:
-                    version, known, _rendered = pickle.load(file)
-                if version != CACHE_VERSION:
-                    known = {}
-            except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-                known = {}
-        return cls(generator, known)
+            saved = cache_files.load(Path(settings["CACHE_PATH"]) / CACHE_FILE, IDENTITY, (dict, list))
+        return cls(generator, saved[0] if saved is not None else {})
 
     def _static_digest(self) -> bytes:
         """The code and the settings: the same for every page of a build."""
@@ -130,9 +127,4 @@ class PageCache:
 
     def save(self) -> None:
         """Keep the keys of this build's pages (only those: pages gone are forgotten)."""
-        folder = Path(self.settings["CACHE_PATH"])
-        folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f"{CACHE_FILE}.tmp"
-        with open(temporary, "wb") as file:
-            pickle.dump((CACHE_VERSION, self.kept, self.rendered), file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, folder / CACHE_FILE)
+        cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, IDENTITY, self.kept, self.rendered)

@@ -6,30 +6,22 @@ a cached build's search time. The text itself is extracted only when a post is w
 
 from __future__ import annotations
 
-import hashlib
-import logging
-import pickle
-import sys
-from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import ClassVar
 
-from cluetrain.content_format import FORBIDDEN_CHARACTERS, atomic_write
+from cluetrain import cache_files
 from cluetrain.markup import plain_text
-from cluetrain.search import documents as search_documents
 from cluetrain.search import text_digest
 
-log = logging.getLogger(__name__)
+# 2: the code version became the whole code's digest (it was three modules' sources and the libraries' versions).
+FORMAT = 2
 
 
-@cache
-def digests_version() -> str:
-    """Changes whenever a digest could: the text extraction's code and libraries, and the digest's."""
-    sources = hashlib.sha256()
-    for source in (sys.modules[plain_text.__module__].__file__, search_documents.__file__, __file__):
-        sources.update(Path(source).read_bytes())
-    return f"{sources.hexdigest()[:16]}/{FORBIDDEN_CHARACTERS.pattern}/{metadata.version('nh3')}/{sys.version}"
+def digests_version() -> str | None:
+    """What saved digests must have been computed by: this layout and this code (None: the code is unknown)."""
+    # The code (cache_files.code_version) holds the text extraction's, the digest's and the libraries' versions.
+    code = cache_files.code_version()
+    return None if code is None else f"{FORMAT}/{code.hex()}"
 
 
 class BodyDigests:
@@ -37,8 +29,9 @@ class BodyDigests:
 
     FILE_NAME: ClassVar[str] = "cluetrain_search_bodies.pickle"
 
-    def __init__(self, entries: dict[bytes, bytes] | None = None) -> None:
+    def __init__(self, entries: dict[bytes, bytes] | None = None, version: str | None = None) -> None:
         self._entries = entries or {}
+        self._version = version  # the code version taken when loaded, saved with (None: taken when saving)
         self._used: dict[bytes, bytes] = {}
         self.extracted = 0
 
@@ -47,15 +40,9 @@ class BodyDigests:
         """The digests saved in ``cache_dir`` by this version of the code; none otherwise."""
         if cache_dir is None:
             return cls()
-        try:
-            with open(cache_dir / cls.FILE_NAME, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except FileNotFoundError:
-            return cls()
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring an unreadable search cache %s: %s", cls.FILE_NAME, exc)
-            return cls()
-        return cls(entries if version == digests_version() and isinstance(entries, dict) else None)
+        version = digests_version()
+        saved = cache_files.load(cache_dir / cls.FILE_NAME, (version,), (dict,))
+        return cls(saved[0] if saved is not None else None, version)
 
     def of(self, html: str) -> bytes:
         """``text_digest(plain_text(html))``, from the cache when this HTML was seen before."""
@@ -77,6 +64,5 @@ class BodyDigests:
     def save(self, cache_dir: Path) -> None:
         """Keep the digests of this build only, if anything changed."""
         if self.extracted or len(self._used) != len(self._entries):
-            # No fsync: a cache lost in a crash is computed again, and an unreadable one is ignored.
-            atomic_write(cache_dir / self.FILE_NAME, pickle.dumps((digests_version(), self._used), protocol=5),
-                         durable=False)
+            version = self._version if self._version is not None else digests_version()
+            cache_files.save(cache_dir / self.FILE_NAME, (version,), self._used)
