@@ -62,8 +62,8 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
                 "`cluetrain reindex` sets it"),
     SiteSetting("SEARCH_WORKER_MIN_DOCUMENTS", (int,), 2000,
                 "a build with at least this many search documents to write (a first index, a reindex) writes them "
-                "in a worker process while it writes the pages, if it may use a second CPU and that was idle while "
-                "the site was read; `0`: always, `None`: never", nullable=True),
+                "in a worker process while it writes the pages, if it may use a second CPU (10 times as many if the "
+                "CPUs were busy while the site was read); `0`: always, `None`: never", nullable=True),
     # --- feedback hub (cluetrain_feedback) ---
     SiteSetting("FEEDBACK_STATUSES", (tuple, list), DEFAULT_STATUSES,
                 "a feedback item's possible statuses in workflow order (a-z, 0-9, `-`); the first is a new item's. "

@@ -18,7 +18,14 @@ from cluetrain.build import BuildError
 from cluetrain.incremental import UpdateMode
 from cluetrain.search import DocType, IndexReport, SearchIndex, SortOrder
 from cluetrain.search.schema import INDEX_NAME
-from cluetrain.search.worker import MIN_SPARE_CPUS, MIN_WORKER_WRITES, IdleMeter, usable_cpus, worth_a_worker
+from cluetrain.search.worker import (
+    BUSY_FACTOR,
+    MIN_SPARE_CPUS,
+    MIN_WORKER_WRITES,
+    IdleMeter,
+    usable_cpus,
+    worth_a_worker,
+)
 from cluetrain.site_settings import SITE_SETTINGS, SiteSettingError, apply
 from tests.incremental_helpers import populate, resident
 
@@ -192,7 +199,9 @@ def test_worth_a_worker_needs_many_documents_and_a_second_idle_cpu():
     two_cpus = usable_cpus() > 1
     assert worth_a_worker(MIN_WORKER_WRITES, MIN_WORKER_WRITES, spare_cpus=1.0) is two_cpus
     assert worth_a_worker(MIN_WORKER_WRITES, MIN_WORKER_WRITES, spare_cpus=None) is two_cpus  # unknown: not held back
-    assert not worth_a_worker(10**6, MIN_WORKER_WRITES, spare_cpus=MIN_SPARE_CPUS - 0.1)  # another build is busy
+    busy = MIN_SPARE_CPUS - 0.1  # another build kept the second CPU busy: only a much larger update is worth it
+    assert not worth_a_worker(MIN_WORKER_WRITES * BUSY_FACTOR - 1, MIN_WORKER_WRITES, spare_cpus=busy)
+    assert worth_a_worker(MIN_WORKER_WRITES * BUSY_FACTOR, MIN_WORKER_WRITES, spare_cpus=busy) is two_cpus
     assert usable_cpus() == len(os.sched_getaffinity(0))
 
 

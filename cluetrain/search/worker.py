@@ -36,15 +36,19 @@ from cluetrain.search.documents import DocType, SearchDocument, text_digest
 from cluetrain.search.index import SearchIndex, SearchIndexLocked
 from cluetrain.search.indexer import PROGRESS_EVERY, IndexPlan, IndexReport, ProgressCallback
 
-# A plan writes in a worker from this many documents on (and only with a second usable CPU). The worker
-# costs the build ~0.1 s of its own CPU to hand over 57,000 documents and starts writing ~0.4 s after it is
-# started; the build itself writes ~3,000 documents a second. Below ~2,000 documents the pages are not
-# much slower to write than the index, and a cached build (a few changed documents) never starts one.
+# A plan writes in a worker from this many documents on (and only with a second usable CPU). Handing the
+# documents over costs the build ~5 µs each (57,332 documents, 48 MB pickled: 0.3 s CPU); the worker starts
+# in ~0.25 s and writes ~3,000 documents a second, as the build would (~0.3 ms each). Below ~2,000 documents
+# the index costs the build under ~0.6 s, and a cached build (a few changed documents) never starts one.
 MIN_WORKER_WRITES = 2000
-# ... and only if the CPUs were that idle, on average, while the build read the site. With another build
-# running on a second CPU, the worker shares the build's, whose pages are the critical path: a cold build of
-# 500 posts then took 11.4-11.8 s with a worker against 9.7-10.2 s without (2 CPUs); an idle CPU reads ~1.0.
+# A second CPU counts as idle when the CPUs were at least this idle, on average, while the build read the
+# site (an idle one reads ~1.0, one that another build keeps busy ~0.0).
 MIN_SPARE_CPUS = 0.5
+# Without one, the worker and the build share a CPU with that other build and the build's pages (the critical
+# path) slow down: a cold build of 500 posts (7,617 documents) took 11.4-11.8 s with a worker against 9.7-10.2 s
+# without; one of 5,000 posts (57,332 documents) still gained, 39.5-50.7 s against 48.2-57.9 s. So a busy
+# machine takes this many times the threshold.
+BUSY_FACTOR = 10
 # A shorter reading says little (clock ticks are 10 ms).
 MIN_METERED_SECONDS = 0.2
 # The interpreter the worker runs: it imports only the search package, not the build's __main__.
@@ -133,16 +137,17 @@ class IdleMeter:
 def worth_a_worker(writes: int, threshold: int | None, spare_cpus: float | None = None) -> bool:
     """Whether ``writes`` documents go to a worker: ``threshold`` None never does, 0 always does.
 
-    Otherwise it takes ``threshold`` documents, a second usable CPU, and (if known) ``spare_cpus``
-    (see :class:`IdleMeter`) of at least MIN_SPARE_CPUS.
+    Otherwise it takes a second usable CPU and ``threshold`` documents, BUSY_FACTOR times as many if
+    ``spare_cpus`` (see :class:`IdleMeter`; None: unknown) is below MIN_SPARE_CPUS.
     """
     if threshold is None:
         return False
     if threshold == 0:  # forced on (tests, or a site that wants it even on one CPU)
         return True
-    if writes < threshold or usable_cpus() < 2:
+    if usable_cpus() < 2:
         return False
-    return spare_cpus is None or spare_cpus >= MIN_SPARE_CPUS
+    busy = spare_cpus is not None and spare_cpus < MIN_SPARE_CPUS
+    return writes >= threshold * (BUSY_FACTOR if busy else 1)
 
 
 def plain_fields(document: SearchDocument) -> PlainFields:
@@ -353,5 +358,5 @@ def start_worker(path: Path, plan: IndexPlan, *, lock_timeout: float | None = No
     return IndexWorker(path, plan, lock_timeout=lock_timeout)
 
 
-__all__: Sequence[str] = ["MIN_SPARE_CPUS", "MIN_WORKER_WRITES", "IdleMeter", "IndexWorker", "IndexWorkerFailed",
-                          "PlainIndexable", "start_worker", "usable_cpus", "worth_a_worker"]
+__all__: Sequence[str] = ["BUSY_FACTOR", "MIN_SPARE_CPUS", "MIN_WORKER_WRITES", "IdleMeter", "IndexWorker",
+                          "IndexWorkerFailed", "PlainIndexable", "start_worker", "usable_cpus", "worth_a_worker"]
