@@ -106,7 +106,10 @@ def test_the_worker_writes_the_index_the_build_would_have(tmp_path):
     finally:
         left.close()
         right.close()
-    # The posts' text digests the worker extracted were kept: a cached build signs them without extracting.
+    # The posts' text digests the worker extracted were kept, as the build keeps its own: a cached build signs
+    # the posts from them without extracting their text again.
+    digests = [site.root / "cache" / "cluetrain_search_bodies.pickle" for site in (in_process, in_worker)]
+    assert digests[1].read_bytes() == digests[0].read_bytes()
     with workers_seen_when_writing() as seen:
         again = build_search_site(in_worker, **ALWAYS)
     assert seen == [] and again.changed == [] and again.unchanged == len(first.added)
