@@ -21,7 +21,7 @@ from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signat
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Beside a feed cache: which feed each output file holds, with the file's stat signature.
 FILES_SUFFIX = ".files"
-# 2: the code version became the whole code's digest (it was this module's source and feedgenerator's version).
+# 2: the code version became the whole code (cache_files.code_version; it was this module and feedgenerator).
 FORMAT = 2
 # A feed as FeedCache.feed takes it: the feed's fields, then each entry's.
 FeedFields = tuple[dict[str, Any], list[dict[str, Any]]]

@@ -8,16 +8,22 @@ a cache only saves work, the files it stands for stay the source of truth.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import pickle
 import secrets
+import sys
 from pathlib import Path
 from typing import Any
 
-from cluetrain.fingerprints import code_digest
-
 log = logging.getLogger(__name__)
+
+# The project's folder (this package's parent) and the folders a build imports its code from.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CODE_FOLDERS = ("cluetrain", "plugins")
+FORMAT = 1  # of the code version: changes it when what it is drawn from changes
 
 # What an identity is made of: version numbers, code digests, paths (compared with ==).
 Identity = tuple[object, ...]
@@ -26,18 +32,43 @@ UNREADABLE = (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, 
               IndexError, KeyError)
 
 
+@functools.cache
 def code_version() -> bytes | None:
-    """Which code writes a cache: the whole code's digest; None when a loaded module's source cannot be read."""
+    """Which code writes a cache: every source file of the project's code, Python's version, every installed version."""
     # The whole code rather than a list of the source files each cache depends on: a list holds what its author
-    # thought of (the comment cache named 3 of the modules its parsing runs through; the feed caches' keys never
-    # covered the plugins that build a feed's entries), the whole code never misses one. It was already what the
-    # item and page caches used. It costs ~1 ms a cache on a build, and it is the same on a fresh and a cached
-    # build (the loaded modules outside the installation are the same at each cache's load). Not memoized: a
-    # cache takes it when it loads and saves with that value, so modules imported later never skew the two.
+    # thought of (the feed caches' never held the plugins that build a feed's entries from what it is keyed by, nor
+    # the comment cache's the YAML parser's version), the whole code never misses one; the item cache already used
+    # it. Its files rather than the loaded modules (fingerprints.code_digest, which the page caches' keys hold): the
+    # modules loaded differ with the entry point (the script run, the resident builder's process), and a cache
+    # must not be lost each time one-off and resident builds take turns. Read once per process (~2 ms), as
+    # fingerprints reads a module's source: the code running is the code first read, not files replaced since.
     try:
-        return code_digest()
-    except OSError:  # a loaded module's file is gone: no cache can be trusted to match the code running
+        return project_code_digest(PROJECT_ROOT)
+    except OSError:  # a source file vanished while being read (a deploy in progress): nothing can be trusted
         return None
+
+
+def project_code_digest(root: Path) -> bytes:
+    """A digest of every Python source under ``root``'s code folders, Python's version and the installed versions."""
+    digest = hashlib.blake2b(f"{FORMAT}|{sys.version}".encode(), digest_size=20)
+    for folder in CODE_FOLDERS:
+        for path in sorted((root / folder).rglob("*.py")):
+            digest.update(f"\0{path.relative_to(root)}=".encode())
+            digest.update(hashlib.blake2b(path.read_bytes(), digest_size=20).digest())
+    digest.update("\0".join(_installed_versions()).encode())
+    return digest.digest()
+
+
+def _installed_versions() -> list[str]:
+    """Every installed distribution, as its metadata folder is named (``Jinja2-3.1.4.dist-info``)."""
+    found = set()
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        found.update(f"{folder}/{name}" for name in names if name.endswith((".dist-info", ".egg-info")))
+    return sorted(found)
 
 
 def load(path: Path, identity: Identity, kinds: tuple[type, ...]) -> tuple[Any, ...] | None:

@@ -9,7 +9,6 @@ import pickle
 import pytest
 
 from cluetrain import cache_files
-from cluetrain.fingerprints import code_digest
 
 IDENTITY = (3, b"code", "/site/output")
 
@@ -113,8 +112,25 @@ def test_an_unpicklable_field_leaves_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["cache.pickle"]
 
 
-def test_the_code_version_is_the_whole_code_digest():
-    assert cache_files.code_version() == code_digest()
+def test_the_code_version_follows_every_source_file_of_the_code_folders(tmp_path):
+    for folder in cache_files.CODE_FOLDERS:
+        (tmp_path / folder / "deep").mkdir(parents=True)
+        (tmp_path / folder / "deep" / "module.py").write_text("A = 1\n")
+    first = cache_files.project_code_digest(tmp_path)
+    (tmp_path / "elsewhere.py").write_text("outside the code folders")
+    assert cache_files.project_code_digest(tmp_path) == first
+    for folder in cache_files.CODE_FOLDERS:
+        changed = tmp_path / folder / "deep" / "module.py"
+        changed.write_text("A = 2\n")
+        assert cache_files.project_code_digest(tmp_path) != first
+        changed.write_text("A = 1\n")
+    (tmp_path / cache_files.CODE_FOLDERS[0] / "added.py").write_text("")
+    assert cache_files.project_code_digest(tmp_path) != first
+
+
+def test_the_code_version_is_this_projects_read_once():
+    assert cache_files.code_version() == cache_files.project_code_digest(cache_files.PROJECT_ROOT)
+    assert cache_files.code_version() is cache_files.code_version()
 
 
 def test_the_files_keep_the_umask_mode(tmp_path):

@@ -27,7 +27,7 @@ from cluetrain import cache_files
 from .comments import COMMENTS_DIR, Comment, CommentSource, read_comment_file
 
 CACHE_FILE = "cluetrain_comment_files.pickle"
-# 2: the code version became the whole code's digest (it was a digest of three modules' sources).
+# 2: the code version became the whole code (cache_files.code_version; it was a digest of three modules' sources).
 FORMAT = 2
 # A file changed this recently could change again within the same timestamp tick and keep its
 # signature: it is parsed but not kept, and so read again next time ("racily clean" in git's words).

@@ -3,8 +3,8 @@
 Reading and checking 2,000 item files costs ~70 ms a build; their parsed items, kept by file name
 with the file's (mtime_ns, ctime_ns, size, inode), load in ~15 ms. An editor rewriting a file in place
 keeps its inode and may keep its size, never its mtime_ns; a tool that puts the mtime back (cp -p, touch)
-still changes the ctime. The cache is dropped when any loaded module's
-source or any installed version changes (the parser and the item type among them: cache_files.code_version).
+still changes the ctime. The cache is dropped when any source file of
+the project's code or any installed version changes (the parser and the item type among them: cache_files.code_version).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from cluetrain.content_format import ContentFormatError, FeedbackItem, read_feed
 from cluetrain.content_format.feedback_files import iter_feedback_files
 
 CACHE_FILE = "cluetrain_feedback_items.pickle"
-CACHE_VERSION = 2  # 2: the ctime joined the signature
+CACHE_VERSION = 3  # 2: the ctime joined the signature; 3: the code version is cache_files.code_version
 
 Signature = tuple[int, int, int, int]
 Known = dict[str, tuple[Signature, FeedbackItem]]
@@ -35,7 +35,7 @@ def _load(settings: Mapping[str, Any], code: bytes | None) -> Known:
 
 def load_items(content_root: Path, settings: Mapping[str, Any]) -> list[FeedbackItem]:
     """As ``load_feedback``: every item ordered by id, the first bad file or a reused id raising; read once."""
-    code = cache_files.code_version()  # None (a loaded module's file is gone): nothing is loaded or saved
+    code = cache_files.code_version()  # None (a source file vanished): nothing is loaded or saved
     known = _load(settings, code)
     kept: Known = {}
     changed = False

@@ -13,7 +13,7 @@ from cluetrain import cache_files
 from cluetrain.markup import plain_text
 from cluetrain.search import text_digest
 
-# 2: the code version became the whole code's digest (it was three modules' sources and the libraries' versions).
+# 2: the code version became the whole code (cache_files.code_version; it was three modules and nh3).
 FORMAT = 2
 
 
