@@ -26,6 +26,7 @@ from typing import Any
 
 from pelican.urlwrappers import URLWrapper
 
+from cluetrain import cache_files
 from cluetrain.digest_forms import (
     Unkeyable,
     as_usual,
@@ -68,28 +69,31 @@ def _file_digest(path: str) -> bytes:
     return _digest(Path(path).read_bytes())
 
 
+# Project folders whose modules render no page: the service's, the tests' and the benchmarks'.
+NO_PAGE_CODE = ("comments_service", "tests", "benchmarks")
+
+
 def code_digest() -> bytes:
-    """The source of every loaded module outside the installation, and the versions of every installed distribution."""
+    """The project's code (every file: cache_files.code_version) and the sources of the modules loaded from elsewhere.
+
+    Loaded modules outside the installation and the project are a site's own plugins and filters. The entry script
+    (``__main__``) and the project's service, test and benchmark modules are left out: they render no page, and
+    with them one-off builds (``cluetrain build``) and the resident builder (``cluetrain serve``, which loads the
+    service) keyed every page differently, so each re-rendered everything whenever they took turns.
+    """
+    project = cache_files.code_version()
+    if project is None:
+        raise OSError("a source file of the project could not be read")
     installed = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix})
-    parts: list[bytes] = [f"{VERSION}|{sys.version}".encode()]
+    folders = (*cache_files.CODE_FOLDERS, *NO_PAGE_CODE)
+    own = tuple(str(cache_files.PROJECT_ROOT / folder) + os.sep for folder in folders)
+    parts: list[bytes] = [f"{VERSION}|{sys.version}".encode(), project]
     for name, module in sorted(list(sys.modules.items()), key=lambda pair: pair[0]):
         file = getattr(module, "__file__", None)
-        if file and file.endswith(".py") and not file.startswith(installed):
+        if (file and file.endswith(".py") and name != "__main__" and not file.startswith(installed)
+                and not os.path.realpath(file).startswith(own)):
             parts.append(name.encode() + b"=" + _file_digest(file))
-    parts.append("|".join(_installed_versions()).encode())
     return _digest(b"\0".join(parts))
-
-
-def _installed_versions() -> list[str]:
-    """Every installed distribution, as its metadata folder is named (``Jinja2-3.1.4.dist-info``)."""
-    found = set()
-    for folder in sys.path:
-        try:
-            names = os.listdir(folder or ".")
-        except OSError:
-            continue
-        found.update(f"{folder}/{name}" for name in names if name.endswith((".dist-info", ".egg-info")))
-    return sorted(found)
 
 
 def recorder(environment: Any) -> Any:

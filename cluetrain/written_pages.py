@@ -40,7 +40,8 @@ LONG_LIST = 64  # lists at least this long are digested once per build (the same
 def _identity(output_path: str) -> tuple[int, str]:
     """What a saved cache must have been written for: this layout and this output folder."""
     # No code version of its own: every call's key holds the code's digest (static_digest,
-    # which is fingerprints.code_digest: the loaded modules), so a call from other code never matches.
+    # which is fingerprints.code_digest: the project's code and the site's own loaded modules),
+    # so a call from other code never matches.
     return CACHE_VERSION, os.path.realpath(output_path)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import array
 import enum
+import sys
+import types
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import PurePosixPath
@@ -13,7 +15,8 @@ import pytest
 from markupsafe import Markup
 from pelican.utils import SafeDatetime
 
-from cluetrain.fingerprints import Digester, Unkeyable
+from cluetrain import cache_files
+from cluetrain.fingerprints import Digester, Unkeyable, code_digest
 
 
 class _NoEntry:
@@ -126,3 +129,21 @@ def test_code_holding_state_cannot_be_digested():
     with pytest.raises(Unkeyable):
         digest({"method": Plain(a=1).__init__})
     assert digest({"function": build_value}) == digest({"function": build_value})  # code: by name
+
+
+def test_the_code_digest_leaves_out_the_entry_script_and_the_service(tmp_path, monkeypatch):
+    """`cluetrain build` and `cluetrain serve` (which loads the service) key pages alike; a site's own module counts."""
+    before = code_digest()
+    script = tmp_path / "run_build.py"
+    script.write_text("print('building')\n", encoding="utf-8")
+    entry = types.ModuleType("__main__")
+    entry.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", entry)
+    service = types.ModuleType("service_only_probe")
+    service.__file__ = str(cache_files.PROJECT_ROOT / "comments_service" / "app.py")
+    monkeypatch.setitem(sys.modules, "service_only_probe", service)
+    assert code_digest() == before
+    filters = types.ModuleType("site_filters_probe")
+    filters.__file__ = str(script)  # a module of the site's own, outside the project
+    monkeypatch.setitem(sys.modules, "site_filters_probe", filters)
+    assert code_digest() != before

@@ -29,7 +29,8 @@ from .listings import Listing
 CACHE_FILE = "cluetrain_feedback_pages.pickle"
 CACHE_VERSION = 2  # 2: the ctime joined the signature
 # The file holds no code version of its own: every page's key holds the code's digest (static_digest,
-# which is fingerprints.code_digest: the loaded modules), so a page from other code never matches.
+# which is fingerprints.code_digest: the project's code and the site's own loaded modules),
+# so a page from other code never matches.
 IDENTITY = (CACHE_VERSION,)
 
 class PageCache:
