@@ -137,14 +137,7 @@ def unchanged_skipping_writer() -> type:
             key = pages.key(template, context, call, (*kwargs, *added))
             if key is not None and pages.unchanged(name, key, outputs):
                 for output in outputs:
-                    path = sanitised_join(self.output_path, output)
-                    if path in self._overridden_files:
-                        continue  # another call's output is kept, as Pelican's writer keeps it
-                    if path in self._written_files:
-                        raise FileOverwriteFailedError(f'Failed to overwrite "{path}" as Pelican has already '
-                                                       "written to it previously (set `override=True` if intended)")
-                    self._written_files.add(path)
-                    signals.content_written.send(path, context=context)
+                    self._keep(sanitised_join(self.output_path, output), context)
                 return
             super().write_file(name, template, context, relative_urls, paginated, template_name, override_output,
                                url, **kwargs)
@@ -159,16 +152,21 @@ def unchanged_skipping_writer() -> type:
             shown = elements[: self.settings["FEED_MAX_ITEMS"]]
             key = pages.feed_key(context, shown, (path, url, feed_type, feed_title))
             if key is not None and pages.unchanged(path, key, [path]):
-                complete_path = sanitised_join(self.output_path, path)
-                if complete_path in self._written_files:
-                    raise FileOverwriteFailedError(f'Failed to overwrite "{complete_path}" as Pelican has already '
-                                                   "written to it previously (set `override=True` if intended)")
-                self._written_files.add(complete_path)
-                signals.content_written.send(complete_path, context=context)
+                self._keep(sanitised_join(self.output_path, path), context)
                 return None  # no feed object built: nothing reads it (Pelican's generators ignore it)
             feed = super().write_feed(elements, context, path, url, feed_type, override_output, feed_title)
             pages.written(path, key, [path])
             return feed
+
+        def _keep(self, path: str, context: dict[str, Any]) -> None:
+            """An output left as the last build wrote it, accounted for as Pelican's writer accounts for one written."""
+            if path in self._overridden_files:
+                return  # another call's output is kept, as Pelican's writer keeps it
+            if path in self._written_files:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{path}" as Pelican has already '
+                                               "written to it previously (set `override=True` if intended)")
+            self._written_files.add(path)
+            signals.content_written.send(path, context=context)
 
         def _open_w(self, filename: str, encoding: str, override: bool = False) -> Any:
             # Pelican's own bookkeeping of written and overridden files (4.12), then a buffer, not open(…, "w").
