@@ -19,7 +19,8 @@ from typing import Any
 import blinker
 
 from cluetrain.content_format import ContentFormatError
-from cluetrain.output_files import replace_file
+from cluetrain.dropped_outputs import DroppedOutputs
+from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, replace_file
 from cluetrain.site_settings import SiteSettingError
 
 SETTINGS_FILE = "pelicanconf.py"
@@ -45,12 +46,14 @@ class BuildStats:
     seconds: float = 0.0
     output_path: Path | None = None
     written: list[str] = field(default_factory=list, repr=False)
+    removed: list[str] = field(default_factory=list)  # files of content gone since the last full build, deleted
 
     def summary(self) -> str:
         """The one-line summary printed after a build."""
+        removed = f", removed {len(self.removed)} files of content gone" if self.removed else ""
         return (
             f"Built {self.pages_written} files from {self.files_read} source files "
-            f"in {self.seconds:.2f} s into {self.output_path}"
+            f"in {self.seconds:.2f} s into {self.output_path}{removed}"
         )
 
 
@@ -191,7 +194,8 @@ def _writer(_pelican: Any) -> type:
 
 
 @contextmanager
-def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterator[_ErrorCollector]:
+def _observe(stats: BuildStats, on_progress: ProgressCallback | None,
+             dropped: DroppedOutputs) -> Iterator[_ErrorCollector]:
     from pelican import signals
     from pelican.log import console
 
@@ -230,6 +234,8 @@ def _observe(stats: BuildStats, on_progress: ProgressCallback | None) -> Iterato
         (signals.get_writer, _writer),
         (signals.all_generators_finalized, content_read),
         (signals.get_writer, output_starts),
+        (blinker.signal(OUTPUTS_DROPPED_SIGNAL), dropped.add),
+        (signals.static_generator_finalized, dropped.add_static),
     ]
     for signal, receiver in receivers:
         signal.connect(receiver, weak=False)
@@ -282,16 +288,24 @@ def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = 
     from pelican.generators import PelicanTemplateNotFound
 
     stats = BuildStats(output_path=Path(settings["OUTPUT_PATH"]))
+    dropped = DroppedOutputs(settings)
     started = time.perf_counter()
-    with _exclusive(Path(settings["CACHE_PATH"])), _observe(stats, on_progress) as collector:
+    with _exclusive(Path(settings["CACHE_PATH"])), _observe(stats, on_progress, dropped) as collector:
         try:
             _run_pelican(settings, factory)
         except (ContentFormatError, SiteSettingError) as exc:
+            dropped.keep_for_next_build()
             raise BuildError([str(exc)]) from exc
         except (PelicanTemplateNotFound, TemplateError) as exc:
+            dropped.keep_for_next_build()
             where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
             raise BuildError([f"theme: {where}{exc}"]) from exc
+        except BaseException:
+            dropped.keep_for_next_build()
+            raise
+        if collector.messages:  # a post Pelican skipped is not gone: its page stays until a build succeeds
+            dropped.keep_for_next_build()
+            raise BuildError(collector.messages)
+        stats.removed = dropped.remove(stats.written)
     stats.seconds = time.perf_counter() - started
-    if collector.messages:
-        raise BuildError(collector.messages)
     return stats

@@ -22,6 +22,9 @@ Signature = tuple[int, int, int, int]
 SELECTION_CONTEXT_KEY = "cluetrain_output_selection"
 # Where a build's generators share one ContentUrls (they read the same posts' URLs, several times each).
 CONTENT_URLS_CONTEXT_KEY = "cluetrain_content_urls"
+# The named signal (blinker) a full build's page caches send with ``outputs=``: the files (absolute paths) the
+# last full build wrote and this one neither wrote nor kept (cluetrain.dropped_outputs).
+OUTPUTS_DROPPED_SIGNAL = "cluetrain_outputs_dropped"
 # The selection entry that names the search index (kept outside output/, written by the search plugin).
 SEARCH_INDEX = "<search index>"
 

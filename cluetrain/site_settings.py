@@ -50,8 +50,8 @@ SITE_SETTINGS: tuple[SiteSetting, ...] = (
     SiteSetting("ROBOTS_SAVE_AS", (str,), "robots.txt", "where robots.txt is written (`None` for none)", nullable=True),
     SiteSetting("KEEP_UNCHANGED_PAGES", (bool,), True,
                 "a full build renders only those of Pelican's and the feedback hub's pages and feeds whose inputs "
-                "changed since the last one (with the content cache on: `CACHE_CONTENT`, `LOAD_CONTENT_CACHE`); "
-                "`False` renders every one, as Pelican does"),
+                "changed since the last one (with the content cache on: `CACHE_CONTENT`, `LOAD_CONTENT_CACHE`), and "
+                "deletes the files of content gone since; `False` renders every one and deletes none, as Pelican does"),
     # --- search (cluetrain_search) ---
     SiteSetting("SEARCH_INDEX_PATH", (str,), "search_index",
                 "where the build keeps the search index, relative to the project folder (the parent of `PATH`); "

@@ -18,16 +18,17 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import blinker
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.utils import sanitised_join
 
 from cluetrain import cache_files
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
-from cluetrain.output_files import Signature, file_signature
+from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, Signature, file_signature
 
 CACHE_FILE = "cluetrain_pelican_pages.pickle"
-CACHE_VERSION = 2
+CACHE_VERSION = 3  # 3: each call's files are kept by name (a build deletes those of calls gone), unkeyed calls too
 # Templates Pelican's own generators write with (besides DIRECT_TEMPLATES and a post's or page's own template).
 PELICAN_TEMPLATES = frozenset({"article", "page", "draft", "tag", "category", "author", "period_archives",
                                "archives"})
@@ -64,7 +65,8 @@ class WrittenPages:
         self.settings = settings
         self.output_path = output_path
         self.known = known
-        self.kept: dict[str, tuple[bytes, tuple[Signature | None, ...]]] = {}
+        # Output name -> (key, or None for a call that could not be keyed; its files; their signatures).
+        self.kept: dict[str, tuple[bytes | None, tuple[str, ...], tuple[Signature | None, ...]]] = {}
         self.templates = set(settings.get("DIRECT_TEMPLATES", ())) | PELICAN_TEMPLATES
         self.digester: Digester | None = None
         self.static: bytes | None = None
@@ -150,9 +152,9 @@ class WrittenPages:
     def unchanged(self, name: str, key: bytes, outputs: list[str]) -> bool:
         """Whether the call writing ``name`` was made with ``key`` and its files are still the ones written."""
         found = self.known.get(name)
-        if found is None or found[0] != key or len(found[1]) != len(outputs):
+        if found is None or found[0] != key or list(found[1]) != outputs:
             return False
-        if any(file_signature(self._path(output)) != kept for output, kept in zip(outputs, found[1], strict=True)):
+        if any(file_signature(self._path(output)) != kept for output, kept in zip(outputs, found[2], strict=True)):
             return False
         self.kept[name] = found
         self.skipped += 1
@@ -161,11 +163,16 @@ class WrittenPages:
     def written(self, name: str, key: bytes | None, outputs: list[str]) -> None:
         """The call was just rendered with ``key`` (None: it could not be keyed): remember its files."""
         self.rendered.append(name)
-        if key is not None:
-            self.kept[name] = (key, tuple(file_signature(self._path(output)) for output in outputs))
+        # Unkeyed too (never matched: no key equals None), so that its files are known when the call goes.
+        self.kept[name] = (key, tuple(outputs), tuple(file_signature(self._path(output)) for output in outputs))
 
     def save(self) -> None:
-        """Keep the keys of this build's calls (only those: outputs gone are forgotten)."""
+        """Keep the keys of this build's calls (only those), and report the files of the last build's calls gone."""
+        now = {output for _key, outputs, _signatures in self.kept.values() for output in outputs}
+        dropped = [self._path(output) for _key, outputs, _signatures in self.known.values() for output in outputs
+                   if output not in now]
+        if dropped:
+            blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(self, outputs=dropped)
         cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, _identity(self.output_path), self.kept,
                          self.rendered)
 

@@ -66,12 +66,8 @@ def fresh_build(site: Site, **settings: Any) -> tuple[Path, Any]:
 
 
 def unlike_fresh(site: Site, **settings: Any) -> list[str]:
-    """Outputs that differ from a full build from scratch; pages of URLs gone are not counted.
-
-    A full build keeps DELETE_OUTPUT_DIRECTORY off, so it leaves the pages of removed items and slugs.
-    """
-    fresh = fresh_build(site, **settings)[0]
-    return [path for path in differences(site.output, fresh) if (fresh / path).exists()]
+    """Outputs that differ from a full build from scratch, files the fresh build has not included."""
+    return differences(site.output, fresh_build(site, **settings)[0])
 
 
 def differences(left: Path, right: Path) -> list[str]:

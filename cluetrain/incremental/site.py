@@ -119,7 +119,9 @@ class ResidentSite:
         hub = self.pelican.feedback
         self._hub_state = (self.pelican, HubState.of(hub, full=True)) if hub is not None else None
         elapsed = time.perf_counter() - started
-        return UpdateReport(UpdateMode.FULL, reason, written=stats.written, first_page_seconds=elapsed, seconds=elapsed)
+        removed = [Path(path).relative_to(self.pelican.output_path).as_posix() for path in stats.removed]
+        return UpdateReport(UpdateMode.FULL, reason, written=stats.written, removed=removed, first_page_seconds=elapsed,
+                            seconds=elapsed)
 
     def update(self, changed: Sequence[Path]) -> UpdateReport:
         """Bring output/ up to date after ``changed`` content files changed (incrementally when possible)."""

@@ -16,12 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import blinker
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
 from cluetrain import cache_files
 from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
-from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
+from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, SELECTION_CONTEXT_KEY, Signature, file_signature
 
 from .items import FeedbackEntry
 from .listings import Listing
@@ -36,14 +37,14 @@ IDENTITY = (CACHE_VERSION,)
 class PageCache:
     """Keys of the pages a build wrote, by output path, with their files' stat signatures."""
 
-    def __init__(self, generator: Any, known: dict[str, tuple[bytes, Signature]]) -> None:
+    def __init__(self, generator: Any, known: dict[str, tuple[bytes | None, Signature]]) -> None:
         self.settings: Mapping[str, Any] = generator.settings
         self.context: Mapping[str, Any] = generator.context
         self.environment = generator.env
         self.get_template = generator.get_template  # "feedback/item" → its Template (named with ".html")
         self.output_path = generator.output_path
         self.known = known
-        self.kept: dict[str, tuple[bytes, Signature]] = {}
+        self.kept: dict[str, tuple[bytes | None, Signature]] = {}  # key None: rendered, not keyable
         self.rendered: list[str] = []  # kept in the file too: what a build rendered, for tests and curiosity
         self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator, Page), Content,
                                  ADAPTERS)
@@ -120,12 +121,14 @@ class PageCache:
     def written(self, save_as: str, key: bytes | None) -> None:
         """The page was just rendered with ``key`` (None: it could not be keyed): remember its file."""
         self.rendered.append(save_as)
-        if key is None:
-            return
+        # Unkeyed too (never matched: no key equals None), so that its file is known when the page goes.
         signature = file_signature(os.path.join(self.output_path, save_as))
         if signature is not None:
             self.kept[save_as] = (key, signature)
 
     def save(self) -> None:
-        """Keep the keys of this build's pages (only those: pages gone are forgotten)."""
+        """Keep the keys of this build's pages (only those), and report the files of the last build's pages gone."""
+        dropped = [os.path.join(self.output_path, save_as) for save_as in self.known if save_as not in self.kept]
+        if dropped:
+            blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(self, outputs=dropped)
         cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, IDENTITY, self.kept, self.rendered)
