@@ -88,9 +88,11 @@ def code_digest() -> bytes:
     folders = (*cache_files.CODE_FOLDERS, *NO_PAGE_CODE)
     own = tuple(str(cache_files.PROJECT_ROOT / folder) + os.sep for folder in folders)
     parts: list[bytes] = [f"{VERSION}|{sys.version}".encode(), project]
+    # The entry script is also "__mp_main__" once multiprocessing is imported (Pelican imports it): the same module.
+    entry = sys.modules.get("__main__")
     for name, module in sorted(list(sys.modules.items()), key=lambda pair: pair[0]):
         file = getattr(module, "__file__", None)
-        if (file and file.endswith(".py") and name != "__main__" and not file.startswith(installed)
+        if (file and file.endswith(".py") and module is not entry and not file.startswith(installed)
                 and not os.path.realpath(file).startswith(own)):
             parts.append(name.encode() + b"=" + _file_digest(file))
     return _digest(b"\0".join(parts))

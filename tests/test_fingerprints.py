@@ -139,6 +139,7 @@ def test_the_code_digest_leaves_out_the_entry_script_and_the_service(tmp_path, m
     entry = types.ModuleType("__main__")
     entry.__file__ = str(script)
     monkeypatch.setitem(sys.modules, "__main__", entry)
+    monkeypatch.setitem(sys.modules, "__mp_main__", entry)  # its alias once multiprocessing is imported
     service = types.ModuleType("service_only_probe")
     service.__file__ = str(cache_files.PROJECT_ROOT / "comments_service" / "app.py")
     monkeypatch.setitem(sys.modules, "service_only_probe", service)
