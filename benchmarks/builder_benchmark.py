@@ -1,12 +1,16 @@
 """Speed of the resident builder: approval → page written, feedback change → item page, full builds, memory.
 
     uv run python benchmarks/builder_benchmark.py                 # N = 500, 2000, 5000
-    uv run python benchmarks/builder_benchmark.py --sizes 200     # a quick run
+    uv run python benchmarks/builder_benchmark.py --sizes 200 --rounds 1    # a quick run
 
-Each size runs in its own process (so peak memory is that size's), on a site generated
-under benchmarks/_work/. Feedback changes are 20 vote batches then 20 status changes on items
-spread over the site's 2,000, each written as the feedback publisher writes it; post edits add a
-sentence to the text of posts spread over the site (as an editor saves it). Prints two tables.
+Each size has a site generated under benchmarks/_work/. Its full builds (cold, cached, after a post
+edit, after a setting change; plain Pelican's, then ours) run in rounds, each round in a process of
+its own, and the tables show each build's median over the rounds: one build of a few seconds on a
+shared machine varies by tens of percent from one minute to the next. The resident builder's
+updates then run in a process of their own (so peak memory is the builder's). Feedback changes
+are 20 vote batches then 20 status changes on items spread over the site's 2,000, each written as
+the feedback publisher writes it; post edits add a sentence to the text of posts spread over the
+site (as an editor saves it). Prints four tables.
 """
 
 from __future__ import annotations
@@ -54,35 +58,50 @@ def _plain_pelican(root: Path, cache: str, **extra: object) -> float:
                                   SEARCH_INDEX_PATH=None, KEEP_UNCHANGED_PAGES=False, **extra))
 
 
-def measure(size: int) -> dict:
-    """Every number for one site size (run in a fresh process)."""
+def full_builds(size: int, round_number: int) -> dict:
+    """One round of full builds for one site size (run in a fresh process); round 0 generates the site first."""
     sys.path.insert(0, str(REPO))
     from benchmarks.site_generator import generate
+    from benchmarks.warm_up import import_everything
+
+    root = WORK / f"n{size}"
+    if round_number == 0:
+        shutil.rmtree(root, ignore_errors=True)
+        generate(root, size)
+    # Cold: no output, cache or search index (ours keeps its index beside content/, as SEARCH_INDEX_PATH says).
+    for folder in ("plain-output", "plain-cache", "output", "cache", "search_index"):
+        shutil.rmtree(root / folder, ignore_errors=True)
+    import_everything()
+    result: dict = {}
+    # Plain Pelican first: a build with our plugins leaves their signal receivers connected in this process.
+    # A full build rarely finds nothing changed: it also runs after one post's text is edited (an evangelist's
+    # `cluetrain build`), and after a setting changed, which makes every page render again (ours keeps pages by
+    # their inputs). Each build gets its own edit of the same post, and each round its own setting value.
+    edited = root / "content" / "posts" / f"post-{size // 2}.md"
+    renamed = f"Renamed in round {round_number}"
+    result["plain_cold"] = _plain_pelican(root, "plain-cache")
+    result["plain_cached"] = _plain_pelican(root, "plain-cache")
+    _append(edited, "A sentence added before plain Pelican's build.")
+    result["plain_edited"] = _plain_pelican(root, "plain-cache")
+    result["plain_setting"] = _plain_pelican(root, "plain-cache", SITESUBTITLE=renamed)
+    result["ours_cold"] = _timed_build(_settings(root, "output", "cache"))
+    result["ours_cached"] = _timed_build(_settings(root, "output", "cache"))
+    _append(edited, "A sentence added before our build.")
+    result["ours_edited"] = _timed_build(_settings(root, "output", "cache"))
+    result["ours_setting"] = _timed_build(_settings(root, "output", "cache", SITESUBTITLE=renamed))
+    return result
+
+
+def live_updates(size: int) -> dict:
+    """The resident builder's updates on the generated site, and its peak memory (run in a fresh process)."""
+    sys.path.insert(0, str(REPO))
     from benchmarks.warm_up import import_everything
     from cluetrain.content_format import Comment, CommentSource, write_comment
     from cluetrain.incremental import ResidentSite, UpdateMode
 
     root = WORK / f"n{size}"
-    shutil.rmtree(root, ignore_errors=True)
-    generate(root, size)
     import_everything()
     result: dict = {"size": size}
-    # Plain Pelican first: a build with our plugins leaves their signal receivers connected in this process.
-    # A full build rarely finds nothing changed: it also runs after one post's text is edited (an evangelist's
-    # `cluetrain build`), and after a setting changed, which makes every page render again (ours keeps pages by
-    # their inputs). Each build gets its own edit of the same post.
-    edited = root / "content" / "posts" / f"post-{size // 2}.md"
-    result["plain_cold"] = _plain_pelican(root, "plain-cache")
-    result["plain_cached"] = _plain_pelican(root, "plain-cache")
-    _append(edited, "A sentence added before plain Pelican's build.")
-    result["plain_edited"] = _plain_pelican(root, "plain-cache")
-    result["plain_setting"] = _plain_pelican(root, "plain-cache", SITESUBTITLE="Renamed")
-    result["ours_cold"] = _timed_build(_settings(root, "output", "cache"))
-    result["ours_cached"] = _timed_build(_settings(root, "output", "cache"))
-    _append(edited, "A sentence added before our build.")
-    result["ours_edited"] = _timed_build(_settings(root, "output", "cache"))
-    result["ours_setting"] = _timed_build(_settings(root, "output", "cache", SITESUBTITLE="Renamed"))
-    # The resident site last: a one-off build in the same process would take its state out of gc.freeze().
     site = ResidentSite(REPO, _settings(root, "output", "cache"))
     site.full_build("start")
     first_page, complete = [], []
@@ -170,15 +189,25 @@ def _p50_p95(values: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,2000,5000", help="comma-separated post counts")
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of full builds per size (medians are shown)")
+    parser.add_argument("--builds", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--live", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.one:
-        print(json.dumps(measure(args.one)))
+    if args.builds:
+        print(json.dumps(full_builds(args.builds, args.round)))
+        return
+    if args.live:
+        print(json.dumps(live_updates(args.live)))
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True, capture_output=True, text=True)
-        rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        rounds = [_run("--builds", size, "--round", number) for number in range(max(1, args.rounds))]
+        row = _run("--live", size)
+        for name in rounds[0]:
+            row[name] = statistics.median(one[name] for one in rounds)
+            row[f"{name}_rounds"] = [one[name] for one in rounds]
+        rows.append(row)
     print("| posts | approval→page p50 / p95 | whole update p50 / p95 | feedback change→item page p50 / p95 "
           "| ours cold / plain cold (ratio) | ours cached / plain cached (ratio) | builder peak RSS |")
     print("|---|---|---|---|---|---|---|")
@@ -194,6 +223,12 @@ def main() -> None:
     for r in rows:
         print(f"| {r['size']} | {_ratio(r, 'edited')} | {_ratio(r, 'setting')} |")
     print()
+    print("| posts | ratio in each round (ours / plain): cold | cached | one post's text edited | a setting changed |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        ratios = " | ".join(_round_ratios(r, name) for name in ("cold", "cached", "edited", "setting"))
+        print(f"| {r['size']} | {ratios} |")
+    print()
     print("| posts | feedback votes→page p50 / p95 | status→page p50 / p95 | feedback whole update p50 / p95 "
           "| post text edit→page p50 / p95 | post edit whole update p50 / p95 |")
     print("|---|---|---|---|---|---|")
@@ -202,9 +237,19 @@ def main() -> None:
               f"| {_ms(r, 'post_page')} | {_ms(r, 'post_all')} |")
 
 
+def _run(*args: object) -> dict:
+    out = subprocess.run([sys.executable, __file__, *map(str, args)], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def _ratio(row: dict, name: str) -> str:
     ours, plain = row[f"ours_{name}"], row[f"plain_{name}"]
     return f"{ours:.1f} / {plain:.1f} s ({ours / plain:.2f}×)"
+
+
+def _round_ratios(row: dict, name: str) -> str:
+    pairs = zip(row[f"ours_{name}_rounds"], row[f"plain_{name}_rounds"], strict=True)
+    return ", ".join(f"{ours / plain:.2f}×" for ours, plain in pairs)
 
 
 def _ms(row: dict, name: str) -> str:
