@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -44,7 +45,10 @@ def _timed_build(settings: dict) -> float:
     from cluetrain.build import build_site, load_settings
 
     # Each build as a one-off `cluetrain build` (a process of its own) would run it: the previous build's garbage is
-    # collected first, not on this build's clock.
+    # collected first, not on this build's clock. And the file system's write-back of what was written or deleted
+    # before (a generated site, the output folders a round removes, the previous build's pages) is done first: it
+    # ran beside the next build and slowed it by up to 2x (plain Pelican cold at 500 posts: 2.6 s against 1.2 s).
+    os.sync()
     gc.collect()
     started = time.perf_counter()
     build_site(load_settings(REPO, settings))
