@@ -5,8 +5,9 @@
 
 Each size has a site generated under benchmarks/_work/. Its full builds (cold, cached, after a post
 edit, after a setting change; plain Pelican's, then ours) run in rounds, each round in a process of
-its own, and the tables show each build's median over the rounds: one build of a few seconds on a
-shared machine varies by tens of percent from one minute to the next. The resident builder's
+its own; the tables show each build's median time over the rounds and the median of the rounds'
+ratios (ours / plain, measured a minute apart at most): on this shared machine one build's time
+varies by tens of percent, up to 2x, from one minute to the next. The resident builder's
 updates then run in a process of their own (so peak memory is the builder's). Feedback changes
 are 20 vote batches then 20 status changes on items spread over the site's 2,000, each written as
 the feedback publisher writes it; post edits add a sentence to the text of posts spread over the
@@ -217,8 +218,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['size']} | {_ms(r, 'page')} | {_ms(r, 'all')} | {_ms(r, 'fb_page')} "
-              f"| {r['ours_cold']:.1f} / {r['plain_cold']:.1f} s ({r['ours_cold'] / r['plain_cold']:.2f}×) "
-              f"| {r['ours_cached']:.1f} / {r['plain_cached']:.1f} s ({r['ours_cached'] / r['plain_cached']:.2f}×) "
+              f"| {_ratio(r, 'cold')} | {_ratio(r, 'cached')} "
               f"| {r['peak_mb']:.0f} MB |")
     print()
     print("| posts | full build, one post's text edited: ours / plain (ratio) "
@@ -247,13 +247,18 @@ def _run(*args: object) -> dict:
 
 
 def _ratio(row: dict, name: str) -> str:
+    """Median times, and the median of the rounds' ratios (each round's builds ran a minute apart at most)."""
     ours, plain = row[f"ours_{name}"], row[f"plain_{name}"]
-    return f"{ours:.1f} / {plain:.1f} s ({ours / plain:.2f}×)"
+    return f"{ours:.1f} / {plain:.1f} s ({statistics.median(_each_ratio(row, name)):.2f}×)"
+
+
+def _each_ratio(row: dict, name: str) -> list[float]:
+    """Ours / plain in each round."""
+    return [ours / plain for ours, plain in zip(row[f"ours_{name}_rounds"], row[f"plain_{name}_rounds"], strict=True)]
 
 
 def _round_ratios(row: dict, name: str) -> str:
-    pairs = zip(row[f"ours_{name}_rounds"], row[f"plain_{name}_rounds"], strict=True)
-    return ", ".join(f"{ours / plain:.2f}×" for ours, plain in pairs)
+    return ", ".join(f"{ratio:.2f}×" for ratio in _each_ratio(row, name))
 
 
 def _ms(row: dict, name: str) -> str:
