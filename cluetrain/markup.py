@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import logging
-import pickle
 import re
 import threading
 from pathlib import Path
@@ -20,9 +18,8 @@ import markdown
 import nh3
 from markupsafe import Markup
 
-from cluetrain.content_format import FORBIDDEN_CHARACTERS, atomic_write
-
-log = logging.getLogger(__name__)
+from cluetrain import cache_files
+from cluetrain.content_format import FORBIDDEN_CHARACTERS
 
 ALLOWED_TAGS = frozenset(
     {
@@ -100,6 +97,10 @@ def count_links(text: str) -> int:
     return render_markdown(text).count("<a ")
 
 
+# The cache file's layout (cache_files: identity, then the entries); 2 since it moved onto cache_files.
+CACHE_FORMAT = 2
+
+
 def renderer_version() -> str:
     """Changes whenever the rendering could: this module's source, Markdown's and nh3's versions."""
     rules = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
@@ -123,15 +124,8 @@ class MarkdownCache:
         version = renderer_version()
         if cache_dir is None:
             return cls(version)
-        try:
-            with open(Path(cache_dir) / cls.FILE_NAME, "rb") as handle:
-                saved_version, entries = pickle.load(handle)
-        except FileNotFoundError:
-            return cls(version)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError) as exc:
-            log.warning("ignoring an unreadable rendering cache %s: %s", cls.FILE_NAME, exc)
-            return cls(version)
-        return cls(version, entries if saved_version == version and isinstance(entries, dict) else None)
+        saved = cache_files.load(Path(cache_dir) / cls.FILE_NAME, (CACHE_FORMAT, version), (dict,))
+        return cls(version, saved[0] if saved is not None else None)
 
     def render(self, source: str) -> tuple[Markup, str]:
         """The source's HTML (safe) and plain text, rendered now or taken from the cache."""
@@ -153,8 +147,6 @@ class MarkdownCache:
             self._used = set()
             return
         self._entries = {key: self._entries[key] for key in self._used if key in self._entries}
-        # No fsync: a cache lost in a crash is rendered again, and an unreadable one is ignored.
-        atomic_write(Path(cache_dir) / self.FILE_NAME, pickle.dumps((self.version, self._entries), protocol=5),
-                     durable=False)
+        cache_files.save(Path(cache_dir) / self.FILE_NAME, (CACHE_FORMAT, self.version), self._entries)
         self.rendered = 0
         self._used = set()

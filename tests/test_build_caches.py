@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from datetime import UTC, datetime
 import pytest
 from jinja2 import Environment
 
+from cluetrain import markup
 from cluetrain.markup import MarkdownCache, plain_text, render_markdown
 from plugins.cluetrain_community.charts import CACHE_FOLDER, Chart, ChartCache, cache_key, draw_svg
 
@@ -104,6 +106,19 @@ def test_a_damaged_markdown_cache_is_ignored(tmp_path):
     (tmp_path / MarkdownCache.FILE_NAME).write_bytes(b"\x80\x05garbage")
     cache = MarkdownCache.load(tmp_path)
     assert cache.render("*Hi*")[0] == render_markdown("*Hi*") and cache.rendered == 1
+
+
+def test_a_markdown_cache_of_another_renderer_or_layout_renders_again(tmp_path, monkeypatch):
+    cache = MarkdownCache.load(tmp_path)
+    cache.render("*Hi*")
+    cache.save(tmp_path)
+    monkeypatch.setattr(markup, "renderer_version", lambda: "another/renderer")
+    assert MarkdownCache.load(tmp_path)._entries == {}  # rules changed: nothing rendered by the old ones is used
+    monkeypatch.undo()
+    # The layout before it moved onto cache_files: (version, entries), read as nothing rather than mis-read.
+    (tmp_path / MarkdownCache.FILE_NAME).write_bytes(pickle.dumps((markup.renderer_version(), cache._entries)))
+    again = MarkdownCache.load(tmp_path)
+    assert again.render("*Hi*")[0] == render_markdown("*Hi*") and again.rendered == 1
 
 
 def _feedback_site(root) -> Site:
