@@ -38,16 +38,14 @@ from cluetrain.digest_forms import (
     value_form,
 )
 
-__all__ = ["ADAPTERS", "Digester", "Unkeyable", "code_digest", "static_digest", "template_key"]
+__all__ = ["DIGEST_STATE", "Digester", "Unkeyable", "code_digest", "static_digest", "template_key"]
 
 VERSION = 1
 
 
-# Objects whose state lives outside them, or holds a memo of what they computed: what they stand for in a digest.
-ADAPTERS: dict[str, Callable[[Any], Any]] = {
-    "LevelBadges": lambda badges: dict(badges._levels_by_key()),  # cluetrain_community's contributor levels
-    "DayFormatter": lambda formatter: formatter.format_date,  # cluetrain_comments' strftime: its memo aside
-}
+# An object whose state lives outside it, or that holds a memo of what it computed, says what it stands for in a
+# digest with a method of this name (a protocol, not a registry of class names another class could share).
+DIGEST_STATE = "digest_state"
 
 
 def wrapper_state(wrapper: URLWrapper) -> tuple[str, str, str, str]:
@@ -168,11 +166,9 @@ class Digester:
 
     def __init__(self, settings: Mapping[str, Any], context: Mapping[str, Any], entry_type: type,
                  shared_types: tuple[type, ...], content_type: type | None,
-                 adapters: Mapping[str, Callable[[Any], Any]],
                  content_text: Callable[[Any], Any] | None = None) -> None:
         self.settings, self.context = settings, context
         self.entry_type, self.shared_types, self.content_type = entry_type, shared_types, content_type
-        self.adapters = adapters  # class name → the state it stands for (state kept outside the object)
         self.content_text = content_text  # content → what of its text depends on the context (linked URLs)
         self.own: dict[Any, tuple[bytes, frozenset[Any]]] = {}
         self.closed: dict[Any, tuple[int, bytes]] = {}
@@ -202,7 +198,8 @@ class Digester:
             return python_function
         if kind in self.shared_types or (self.content_type is not None and issubclass(kind, self.content_type)):
             return lambda _pickler, obj: (named_object, ("shared", self.shared_digest(obj)))
-        adapter = self.adapters.get(kind.__name__) or (wrapper_state if issubclass(kind, URLWrapper) else None)
+        stated = getattr(kind, DIGEST_STATE, None)
+        adapter = (stated if callable(stated) else None) or (wrapper_state if issubclass(kind, URLWrapper) else None)
         if adapter is not None:
             name = kind.__name__
             return lambda _pickler, obj: (named_object, ("adapted", name, self.adapted_digest(obj, adapter)))

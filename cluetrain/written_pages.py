@@ -13,7 +13,6 @@ write through their own writer.
 from __future__ import annotations
 
 import os
-import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from pelican.paginator import Page, Paginator
 from pelican.utils import sanitised_join
 
 from cluetrain import cache_files
-from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
+from cluetrain.fingerprints import Digester, Unkeyable, static_digest, template_key
 from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, Signature, file_signature
 
 CACHE_FILE = "cluetrain_pelican_pages.pickle"
@@ -132,7 +131,7 @@ class WrittenPages:
 
     def _digester(self, context: Mapping[str, Any]) -> Digester:
         if self.digester is None:
-            self.digester = Digester(self.settings, context, _NoEntry, (Paginator, Page), Content, ADAPTERS,
+            self.digester = Digester(self.settings, context, _NoEntry, (Paginator, Page), Content,
                                      content_text=linked_text)
         return self.digester
 
@@ -193,7 +192,7 @@ def outputs_of(settings: Mapping[str, Any], name: str, url: str | None, paginate
     return [first.page(number).save_as for number in range(1, first.num_pages + 1)], added
 
 
-def rendered_last(cache_path: Path) -> list[str]:
-    """The write calls (output names) the last full build with this cache rendered, in order."""
-    with open(Path(cache_path) / CACHE_FILE, "rb") as file:
-        return pickle.load(file)[3]
+def rendered_last(cache_path: Path, output_path: Path) -> list[str]:
+    """The write calls (output names) the last full build into ``output_path`` with this cache rendered, in order."""
+    saved = cache_files.load(Path(cache_path) / CACHE_FILE, _identity(str(output_path)), (dict, list))
+    return saved[1] if saved is not None else []

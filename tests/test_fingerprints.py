@@ -17,6 +17,8 @@ from pelican.utils import SafeDatetime
 
 from cluetrain import cache_files
 from cluetrain.fingerprints import Digester, Unkeyable, code_digest
+from plugins.cluetrain_comments.day_format import DayFormatter
+from plugins.cluetrain_community.contributors import LevelBadges
 
 
 class _NoEntry:
@@ -25,7 +27,7 @@ class _NoEntry:
 
 def digest(value: object) -> bytes:
     """The value's digest in a digester of its own (as a new build would make)."""
-    return Digester({}, {}, _NoEntry, (), None, {}).digest(value)
+    return Digester({}, {}, _NoEntry, (), None).digest(value)
 
 
 class Colour(enum.Enum):
@@ -129,6 +131,45 @@ def test_code_holding_state_cannot_be_digested():
     with pytest.raises(Unkeyable):
         digest({"method": Plain(a=1).__init__})
     assert digest({"function": build_value}) == digest({"function": build_value})  # code: by name
+
+
+class Ranked:
+    """State kept outside the object (a callable) and a memo, stated for digests by ``digest_state``."""
+
+    def __init__(self, levels: dict[str, int], memo: dict[str, int] | None = None) -> None:
+        self.levels = lambda: levels  # a closure: pickled as it is, it could not be digested
+        self.memo = memo or {}
+
+    def digest_state(self) -> dict[str, int]:
+        return self.levels()
+
+
+def test_an_object_that_states_its_digest_state_is_digested_by_it():
+    def shown(value: object) -> bytes:
+        return digest({"context value": value})  # as templates get it: a value in the context, not the root
+
+    assert shown(Ranked({"maya": 2})) == shown(Ranked({"maya": 2}, memo={"seen": 1}))  # its memo aside
+    assert shown(Ranked({"maya": 2})) != shown(Ranked({"maya": 3}))
+    assert shown(LevelBadges(lambda: {"maya": 2})) == shown(LevelBadges(lambda: {"maya": 2}))
+    assert shown(LevelBadges(lambda: {"maya": 2})) != shown(LevelBadges(lambda: {"maya": 3}))
+    remembered = DayFormatter(build_value)
+    remembered.formatted[("%Y", date, 2026, 1, 1)] = "2026"
+    assert shown(remembered) == shown(DayFormatter(build_value))
+
+
+class Elsewhere:
+    """Another plugin's namespace."""
+
+    class LevelBadges:
+        """Named like the community plugin's class, with state of its own."""
+
+        def __init__(self, shown: int) -> None:
+            self.shown = shown
+
+
+def test_a_class_named_like_one_that_states_its_state_is_digested_as_usual():
+    # The state of a few classes was once looked up by their bare name: this one was taken for the plugin's badges.
+    assert digest({"badges": Elsewhere.LevelBadges(1)}) != digest({"badges": Elsewhere.LevelBadges(2)})
 
 
 def test_the_code_digest_leaves_out_the_entry_script_and_the_service(tmp_path, monkeypatch):

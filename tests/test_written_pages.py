@@ -45,7 +45,7 @@ def build(site: Site, **settings: object) -> None:
 
 
 def rendered(site: Site) -> set[str]:
-    return set(rendered_last(site.root / "cache"))
+    return set(rendered_last(site.root / "cache", site.output))
 
 
 def same_as_fresh(site: Site, **settings: object) -> list[str]:

@@ -36,6 +36,10 @@ class DayFormatter:
             found = self.formatted[key] = self.format_date(date, date_format)
         return found
 
+    def digest_state(self) -> Callable[[Any, str], str]:
+        """What a page key holds for it (``cluetrain.fingerprints``): the formatter it wraps, not its memo."""
+        return self.format_date
+
 
 def remember_days(generator: Any) -> None:
     """At ``generator_init``: wrap the generator's ``strftime`` filter (Pelican's DateFormatter)."""

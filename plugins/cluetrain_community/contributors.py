@@ -139,3 +139,7 @@ class LevelBadges:
     def get(self, key: str | None) -> Level | None:
         """The level of the contributor with ``key``."""
         return self._levels_by_key().get(key) if key else None
+
+    def digest_state(self) -> dict[str, Level]:
+        """What a page key holds for it (``cluetrain.fingerprints``): the levels, not the callable that ranks them."""
+        return dict(self._levels_by_key())

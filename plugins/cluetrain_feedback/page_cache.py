@@ -21,7 +21,7 @@ from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
 from cluetrain import cache_files
-from cluetrain.fingerprints import ADAPTERS, Digester, Unkeyable, static_digest, template_key
+from cluetrain.fingerprints import Digester, Unkeyable, static_digest, template_key
 from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, SELECTION_CONTEXT_KEY, Signature, file_signature
 
 from .items import FeedbackEntry
@@ -46,8 +46,7 @@ class PageCache:
         self.known = known
         self.kept: dict[str, tuple[bytes | None, Signature]] = {}  # key None: rendered, not keyable
         self.rendered: list[str] = []  # kept in the file too: what a build rendered, for tests and curiosity
-        self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator, Page), Content,
-                                 ADAPTERS)
+        self.digester = Digester(self.settings, self.context, FeedbackEntry, (Listing, Paginator, Page), Content)
         self.skipped = 0
         self._static: bytes | None = None
         self._templates: dict[tuple[str, tuple[str, ...]], bytes | None] = {}
