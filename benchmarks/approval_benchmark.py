@@ -7,7 +7,7 @@ builder_benchmark.py times the resident builder alone (file written → page wri
 the real thing on a generated site (N posts, ~10 comments each, 2,000 feedback items) on 127.0.0.1,
 in each deployment shape the README describes:
 
-- ``gunicorn + cluetrain builder``: `gunicorn -w 2 --threads 8 'cluetrain.cli:wsgi_app()'` with
+- ``gunicorn + cluetrain builder``: `gunicorn -w 2 'cluetrain.cli:wsgi_app()'` (sync workers) with
   EMBEDDED_BUILDER off, beside one `cluetrain builder` (default poll 1 s; workers ring its doorbell);
 - ``gunicorn, embedded builders``: the same gunicorn command as it comes (one worker builds);
 - ``cluetrain serve``: one process with its resident builder.
@@ -78,7 +78,7 @@ class Shape:
 
     def start(self) -> None:
         log = self.project / f"{self.name.replace(' ', '-').replace(',', '')}.log"
-        gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "8", "-b", f"127.0.0.1:{self.port}",
+        gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "-b", f"127.0.0.1:{self.port}",
                     "--log-level", "warning", "cluetrain.cli:wsgi_app()"]
         site_url = ["--site-url", self.url]
         if self.name == "gunicorn + cluetrain builder":

@@ -3,8 +3,8 @@
     uv run python benchmarks/submission_benchmark.py                      # 2,000 per level, c = 1, 8, 32
     uv run python benchmarks/submission_benchmark.py --requests 300       # quick
 
-Both servers run on 127.0.0.1 in the same run, `gunicorn -w 2 --threads 8` (the README's production
-command: two processes of eight threads; `--threads 1` for sync workers), each with its own
+Both servers run on 127.0.0.1 in the same run, `gunicorn -w 2` (the README's production
+command: two sync worker processes; `--threads N` for N threads each), each with its own
 SQLite database and moderation on: ours with the packaged default rules file, Isso with
 `[moderation] enabled = true` and its guard on. Each request is a new visitor: a distinct
 X-Forwarded-For address (its own /24, as Isso anonymizes to /24), trusted by both servers
@@ -103,7 +103,7 @@ def main() -> None:
     parser.add_argument("--levels", default="1,8,32", help="concurrency levels")
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (processes)")
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker (1: sync workers)")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (1: sync workers)")
     parser.add_argument("--max-seconds", type=float, default=120.0, help="bound on each level's duration")
     parser.add_argument("--only", choices=("ours", "isso"), help="run one side only")
     args = parser.parse_args()
