@@ -149,7 +149,8 @@ def _gunicorn(service: Service, workers: int) -> subprocess.Popen:
     if not gunicorn.exists():
         gunicorn = Path(shutil.which("gunicorn") or "gunicorn")
     with service.log.open("a") as log:
-        return subprocess.Popen([str(gunicorn), "-w", str(workers), "--threads", "4", "-b",
+        # The README's production command: sync workers.
+        return subprocess.Popen([str(gunicorn), "-w", str(workers), "-b",
                                  f"127.0.0.1:{service.port}", "cluetrain.cli:wsgi_app()"], env=service.env(),
                                 cwd=service.project, stdout=log, stderr=subprocess.STDOUT)
 
