@@ -292,20 +292,19 @@ def build_site(settings: dict[str, Any], on_progress: ProgressCallback | None = 
     started = time.perf_counter()
     with _exclusive(Path(settings["CACHE_PATH"])), _observe(stats, on_progress, dropped) as collector:
         try:
-            _run_pelican(settings, factory)
-        except (ContentFormatError, SiteSettingError) as exc:
-            dropped.keep_for_next_build()
-            raise BuildError([str(exc)]) from exc
-        except (PelicanTemplateNotFound, TemplateError) as exc:
-            dropped.keep_for_next_build()
-            where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
-            raise BuildError([f"theme: {where}{exc}"]) from exc
+            try:
+                _run_pelican(settings, factory)
+            except (ContentFormatError, SiteSettingError) as exc:
+                raise BuildError([str(exc)]) from exc
+            except (PelicanTemplateNotFound, TemplateError) as exc:
+                where = f"{exc.filename}:{exc.lineno}: " if getattr(exc, "lineno", None) else ""
+                raise BuildError([f"theme: {where}{exc}"]) from exc
+            if collector.messages:
+                raise BuildError(collector.messages)
         except BaseException:
+            # A failed build deletes nothing (a post Pelican skipped is not gone): the next successful one will.
             dropped.keep_for_next_build()
             raise
-        if collector.messages:  # a post Pelican skipped is not gone: its page stays until a build succeeds
-            dropped.keep_for_next_build()
-            raise BuildError(collector.messages)
         stats.removed = dropped.remove(stats.written)
     stats.seconds = time.perf_counter() - started
     return stats
