@@ -132,3 +132,28 @@ def test_a_merge_does_not_look_for_absent_columns_per_document(tmp_path: Path, m
     assert len(looked) < 100
     assert index.query(SearchRequest(text="dashbord")).suggestion == "dashboard"
     assert index.query(SearchRequest(text="item300")).total == 1
+
+
+def test_replacing_and_removing_in_an_index_of_several_segments(tmp_path: Path) -> None:
+    # Replacements look up the committed segments read in place (not copied into memory): each document
+    # must still be found in whichever segment holds it, and be there once.
+    index = SearchIndex(tmp_path)
+    synchronize(index, documents(40))
+    markers = ("alpha", "bravo", "charlie", "delta")
+    for number, marker in enumerate(markers):  # one commit each: the index has several segments
+        with index.writing() as changes:
+            for doc in [documents(1)[0], *documents(3, 1 + number * 3)]:
+                changes.add(SearchDocument(**{**vars_of(doc), "body": f"{doc.body} {marker}"}))
+            changes.remove(documents(1, 30 + number)[0].id)
+            changes.remove("post:nowhere")  # not there: nothing happens
+    with open_dir(str(tmp_path), indexname=INDEX_NAME).reader() as reader:
+        ids = [fields["id"] for _, fields in reader.iter_docs()]
+        assert len(reader.leaf_readers()) > 1
+    assert len(ids) == len(set(ids)) == 36
+    assert {doc.id for doc in documents(30)} <= set(ids) and not {doc.id for doc in documents(4, 30)} & set(ids)
+    for number, marker in enumerate(markers):
+        found = index.query(SearchRequest(text=marker, page_size=50))
+        last = {documents(1)[0].id} if marker == markers[-1] else set()  # replaced in every commit: the last stays
+        expected = {doc.id for doc in documents(3, 1 + number * 3)} | last
+        assert {hit.id for hit in found.hits} == expected, marker
+    index.close()

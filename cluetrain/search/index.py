@@ -12,7 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from whoosh.index import EmptyIndexError, Index, LockError, create_in, exists_in, open_dir
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import EmptyIndexError, FileIndex, Index, LockError, create_in, exists_in, open_dir
+from whoosh.searching import Searcher
 from whoosh.writing import CLEAR, IndexWriter
 
 from cluetrain.search.columns import column_texts, segment_columns
@@ -39,22 +41,40 @@ class SearchIndexLocked(RuntimeError):
 class IndexChanges:
     """The additions and removals one commit makes; obtained from :meth:`SearchIndex.writing`."""
 
-    def __init__(self, writer: IndexWriter, *, replace: bool) -> None:
+    def __init__(self, writer: IndexWriter, *, replace: bool, lookup_storage: FileStorage) -> None:
         self._writer = writer
         # In an empty index nothing can be replaced, and add_document skips the lookup.
         self._replace = replace
+        self._lookup_storage = lookup_storage
+        self._lookup: Searcher | None = None
 
     def add(self, document: SearchDocument) -> None:
         """Add ``document``, replacing the one with the same id."""
         fields = to_fields(document)
         if self._replace:
-            self._writer.update_document(**fields)
-        else:
-            self._writer.add_document(**fields)
+            self._writer.delete_by_term("id", document.id, searcher=self._committed())
+        self._writer.add_document(**fields)
 
     def remove(self, document_id: str) -> None:
         """Remove the document ``document_id`` (nothing happens if it is not there)."""
-        self._writer.delete_by_term("id", document_id)
+        self._writer.delete_by_term("id", document_id, searcher=self._committed())
+
+    def _committed(self) -> Searcher:
+        """The segments the writer started from, opened once per commit and read in place."""
+        # Whoosh's update_document and delete_by_term open a searcher per call, and on a memory-mapped
+        # index that copies each segment's terms and postings into memory (BufferFile): ~35 ms per call
+        # at 5,000 posts, ~1 ms reading the files in place. Same segments, same order: same docnums.
+        if self._lookup is None:
+            writer = self._writer
+            self._lookup = Searcher(FileIndex._reader(self._lookup_storage, writer.schema, writer.segments,
+                                                      writer.generation))
+        return self._lookup
+
+    def close(self) -> None:
+        """Close the lookup searcher, if one was opened."""
+        if self._lookup is not None:
+            self._lookup.close()
+            self._lookup = None
 
 
 class SearchIndex:
@@ -135,9 +155,13 @@ class SearchIndex:
                                  limitmb=WRITER_MEMORY_MB)
         except LockError as exc:
             raise SearchIndexLocked(f"{self.path}: another build is writing the search index") from exc
+        changes = IndexChanges(writer, replace=not (replace_all or index.is_empty()),
+                               lookup_storage=FileStorage(str(self.path), supports_mmap=False))
         try:
-            yield IndexChanges(writer, replace=not (replace_all or index.is_empty()))
+            yield changes
         except BaseException:
+            changes.close()
             writer.cancel()
             raise
+        changes.close()
         writer.commit(mergetype=CLEAR if replace_all else None)
