@@ -78,3 +78,24 @@ def test_a_feedback_comment_rewrites_the_item_and_the_listings_that_show_it(site
     assert {"feedback/index.html", "feedback/top/index.html", "feedback/tags/ui/index.html",
             "feeds/feedback/1.atom.xml", "feedback/titles.json"} <= set(report.written)
     assert not any(path.startswith(("feedback/2-", "feedback/3-", "posts/")) for path in report.written)
+
+
+def test_threads_json_follows_each_update_and_matches_a_full_build(site):
+    # The manifest keeps each thread's entry between updates, so it must notice the one thread that changed.
+    import json
+
+    from tests.incremental_helpers import fresh_build
+
+    _twelve_posts(site)
+    write_item(site.content, 1, "Item 1")
+    resident_site = resident(site)
+    site.comment("p3", "c1")
+    resident_site.update([site.content / "comments" / "p3" / "c1.md"])
+    item = write_item(site.content, 1, "Item 1", votes=3)  # a changed item is a new object
+    resident_site.update([site.content / "feedback" / f"{item.id}-{item.slug}.md"])
+    site.comment("feedback-1", "c2")
+    resident_site.update([site.content / "comments" / "feedback-1" / "c2.md"])
+    threads = {entry["key"]: entry for entry in json.loads(site.read("threads.json"))["threads"]}
+    assert threads["p3"]["comments"] == 1 and threads["p4"]["comments"] == 0
+    assert threads["feedback-1"]["comments"] == 1
+    assert site.read("threads.json") == (fresh_build(site)[0] / "threads.json").read_text()

@@ -158,9 +158,9 @@ class ThreadManifestGenerator(_OutputGenerator):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # Each thread's entry as last laid out, by thread key: a resident builder rewrites threads.json after
-        # every comment, and only the commented thread's entry changed.
-        self._rows: dict[str, tuple[tuple[Any, ...], str]] = {}
+        # Each thread's entry as last laid out, by thread key, with the content and thread it was read from: a
+        # resident builder rewrites threads.json after every comment, and only the commented thread's entry changed.
+        self._rows: dict[str, tuple[Any, Any, tuple[Any, ...], str]] = {}
 
     def generate_output(self, writer: Any) -> None:
         """Write the manifest the comments service validates submissions against."""
@@ -171,16 +171,22 @@ class ThreadManifestGenerator(_OutputGenerator):
         for key, (content, kind) in sorted(self.threads().items()):
             if getattr(content, "status", "published") == "draft":
                 continue
-            count = content.thread.count
-            # The count's type too: equal numbers of other types (1, True, 1.0) are written apart; strings are not.
-            values = (key, content.title, self.absolute_url(self.content_url(content)), kind,
-                      "open" if content.thread.open else "closed", count, type(count))
             row = known.get(key)
-            if row is None or row[0] != values:
-                row = (values, manifest_row(dict(zip(MANIFEST_FIELDS, values[:-1], strict=True))))
+            # A resident builder gives a content a new thread object when its comments or state change, and a new
+            # content object when its title or URL can (an edit of a post's text keeps both: neither shows here).
+            if row is None or row[0] is not content or row[1] is not content.thread or row[2][3] != kind:
+                count = content.thread.count
+                # The count's type too: equal numbers of other types (1, True, 1.0) are written apart.
+                values = (key, content.title, self.absolute_url(self.content_url(content)), kind,
+                          "open" if content.thread.open else "closed", count, type(count))
+                if row is None or row[2] != values:
+                    row = (content, content.thread, values,
+                           manifest_row(dict(zip(MANIFEST_FIELDS, values[:-1], strict=True))))
+                else:
+                    row = (content, content.thread, values, row[3])
             rows[key] = row
         self._rows = rows
-        self.write(target, manifest_from_rows([row for _values, row in rows.values()]).encode("utf-8"))
+        self.write(target, manifest_from_rows([row[3] for row in rows.values()]).encode("utf-8"))
 
 
 def manifest_json(entries: list[dict[str, Any]]) -> str:
