@@ -13,7 +13,13 @@ import pytest
 from markupsafe import Markup
 
 from cluetrain.content_format import comment_path
-from plugins.cluetrain_comments.generators import MANIFEST_VERSION, manifest_json, newest_comments
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, OutputSelection
+from plugins.cluetrain_comments.generators import (
+    MANIFEST_VERSION,
+    CommentFeedsGenerator,
+    manifest_json,
+    newest_comments,
+)
 from plugins.cluetrain_seo.sitemap import sitemap_etree, sitemap_xml
 
 from .conftest import Site
@@ -166,3 +172,16 @@ def test_an_unreadable_feed_file_list_is_ignored(site):
     feed.write_bytes(b"damaged")
     site.build()
     assert feed.read_bytes() == good
+
+
+@pytest.mark.parametrize("pattern", ["feeds/comments/{thread}.atom.xml", "feeds/{{raw}}/{thread}/atom.xml"])
+def test_an_update_visits_only_the_threads_whose_feed_it_selected(tmp_path, pattern):
+    threads = {key: (object(), "article") for key in ("a", "b", "feedback-7")}
+    context: dict = {}
+    generator = CommentFeedsGenerator(context, {"COMMENTS_FEED_ATOM": pattern}, "", "", str(tmp_path))
+    assert generator._feed_keys(threads) == ["a", "b", "feedback-7"]  # a full build: every thread
+    selected = [pattern.format(thread=key) for key in ("feedback-7", "b", "gone")]
+    context[SELECTION_CONTEXT_KEY] = OutputSelection.of([*selected, "sitemap.xml", pattern.format(thread="")])
+    assert generator._feed_keys(threads) == ["b", "feedback-7"]
+    context[SELECTION_CONTEXT_KEY] = OutputSelection.of([], prefixes=["feeds/"])  # a whole folder: every thread
+    assert generator._feed_keys(threads) == ["a", "b", "feedback-7"]

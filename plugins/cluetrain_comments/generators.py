@@ -21,7 +21,7 @@ from typing import Any
 from pelican import signals
 
 from cluetrain.atom import EPOCH, FeedCache, FeedFields, full_build_cache_dir
-from cluetrain.output_files import content_urls, replace_file, wanted
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, content_urls, replace_file, wanted
 
 log = logging.getLogger(__name__)
 MANIFEST_VERSION = 1
@@ -109,7 +109,9 @@ class CommentFeedsGenerator(_OutputGenerator):
         all_path = self.settings.get("COMMENTS_FEED_ALL_ATOM")
         if all_path and wanted(self.context, all_path):
             self._write_all(feeds, all_path, site)
-        for _key, (content, _kind) in sorted(self.threads().items()):
+        threads = self.threads()
+        for key in self._feed_keys(threads):
+            content, _kind = threads[key]
             thread = content.thread
             if not thread.feed_url or not wanted(self.context, thread.feed_url):
                 continue
@@ -121,6 +123,18 @@ class CommentFeedsGenerator(_OutputGenerator):
         save_to = full_build_cache_dir(self.context, self.settings, "CACHE_CONTENT")
         if save_to is not None:
             feeds.save(save_to)
+
+    def _feed_keys(self, threads: dict[str, tuple[Any, str]]) -> list[str]:
+        """The threads whose feed this run may write: all of them, or those an update selected by path."""
+        # A resident builder selects a feed or two per update; finding them by path beats visiting every thread.
+        selection = self.context.get(SELECTION_CONTEXT_KEY)
+        pattern = self.settings.get("COMMENTS_FEED_ATOM") or ""
+        before, marker, after = pattern.format(thread="\0").partition("\0")  # the pattern as written, around the key
+        if selection is None or selection.prefixes or not marker:
+            return sorted(threads)
+        keys = (path[len(before):len(path) - len(after)] for path in selection.paths
+                if path.startswith(before) and path.endswith(after) and len(path) > len(before) + len(after))
+        return sorted(key for key in keys if key in threads and pattern.format(thread=key) in selection.paths)
 
     def _write_feed(self, feeds: FeedCache, relative: str, material: Any, build: Callable[..., FeedFields],
                     *args: Any) -> None:
