@@ -2,6 +2,7 @@
 
     uv run python benchmarks/builder_benchmark.py                 # N = 500, 2000, 5000
     uv run python benchmarks/builder_benchmark.py --sizes 200 --rounds 1    # a quick run
+    uv run python benchmarks/builder_benchmark.py --updates-only   # the resident builder's updates only
 
 Each size has a site generated under benchmarks/_work/. Its full builds (cold, cached, after a post
 edit, after a setting change; plain Pelican's, then ours) run in rounds, each round in a process of
@@ -195,6 +196,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="500,2000,5000", help="comma-separated post counts")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of full builds per size (medians are shown)")
+    parser.add_argument("--updates-only", action="store_true",
+                        help="only the resident builder's updates and memory (no rounds of full builds)")
     parser.add_argument("--builds", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--live", type=int, help=argparse.SUPPRESS)
@@ -207,12 +210,19 @@ def main() -> None:
         return
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
+        if args.updates_only:
+            _generated(size)
+            rows.append(_run("--live", size))
+            continue
         rounds = [_run("--builds", size, "--round", number) for number in range(max(1, args.rounds))]
         row = _run("--live", size)
         for name in rounds[0]:
             row[name] = statistics.median(one[name] for one in rounds)
             row[f"{name}_rounds"] = [one[name] for one in rounds]
         rows.append(row)
+    if args.updates_only:
+        _print_updates(rows)
+        return
     print("| posts | approval→page p50 / p95 | whole update p50 / p95 | feedback change→item page p50 / p95 "
           "| ours cold / plain cold (ratio) | ours cached / plain cached (ratio) | builder peak RSS |")
     print("|---|---|---|---|---|---|---|")
@@ -233,6 +243,30 @@ def main() -> None:
         ratios = " | ".join(_round_ratios(r, name) for name in ("cold", "cached", "edited", "setting"))
         print(f"| {r['size']} | {ratios} |")
     print()
+    _print_feedback_and_edits(rows)
+
+
+def _generated(size: int) -> None:
+    """A freshly generated site for ``size`` posts (updates add comments: a second run must not find them)."""
+    sys.path.insert(0, str(REPO))
+    from benchmarks.site_generator import generate
+
+    root = WORK / f"n{size}"
+    shutil.rmtree(root, ignore_errors=True)
+    generate(root, size)
+
+
+def _print_updates(rows: list[dict]) -> None:
+    print("| posts | approval→page p50 / p95 | whole update p50 / p95 | feedback change→item page p50 / p95 "
+          "| builder peak RSS |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['size']} | {_ms(r, 'page')} | {_ms(r, 'all')} | {_ms(r, 'fb_page')} | {r['peak_mb']:.0f} MB |")
+    print()
+    _print_feedback_and_edits(rows)
+
+
+def _print_feedback_and_edits(rows: list[dict]) -> None:
     print("| posts | feedback votes→page p50 / p95 | status→page p50 / p95 | feedback whole update p50 / p95 "
           "| post text edit→page p50 / p95 | post edit whole update p50 / p95 |")
     print("|---|---|---|---|---|---|")
