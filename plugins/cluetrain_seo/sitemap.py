@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from itertools import chain, compress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 
 from pelican import signals
 from pelican.generators import ArticlesGenerator, PagesGenerator
-from pelican.paginator import Paginator
 
 from cluetrain.output_files import content_urls, replace_file, wanted
 
-SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+from .post_entries import PostEntries
+from .sitemap_chunks import FOOTER, HEADER, SITEMAP_NS, EntryChunks, Section, lastmod, url_chunk
+
+__all__ = ["SITEMAP_NS", "SitemapGenerator", "lastmod", "remember_generators", "sitemap_etree", "sitemap_xml"]
+
 GENERATORS_CONTEXT_KEY = "cluetrain_generators"
+Kept = TypeVar("Kept")
 
 
 def remember_generators(generators: list[Any]) -> None:
@@ -25,49 +30,11 @@ def remember_generators(generators: list[Any]) -> None:
         generators[0].context[GENERATORS_CONTEXT_KEY] = generators
 
 
-def lastmod(content: Any) -> datetime | None:
-    """When a content object last changed: its own date, or its newest comment if later."""
-    dates = [getattr(content, "modified", None) or getattr(content, "date", None)]
-    thread = getattr(content, "thread", None)
-    if thread is not None:
-        dates.append(thread.latest)
-    aware = [d if d.tzinfo else d.replace(tzinfo=UTC) for d in dates if isinstance(d, datetime)]
-    return max(aware, default=None)
-
-
-def _newest(contents: Iterable[Any]) -> datetime | None:
-    return max((d for d in map(lastmod, contents) if d is not None), default=None)
-
-
-def _shown(entries: Iterable[tuple[str, datetime | None]]) -> Iterator[tuple[str, str | None]]:
-    """Each URL once (the first entry wins), with its lastmod as written (equal datetimes can print apart)."""
-    seen: set[str] = set()
-    for url, modified in entries:
-        if url not in seen:
-            seen.add(url)
-            yield url, modified.isoformat(timespec="seconds") if modified is not None else None
-
-
-def _escape(text: str) -> str:
-    """Text as ElementTree writes it inside an element."""
-    if "&" in text or "<" in text or ">" in text:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text
-
-
 def sitemap_xml(siteurl: str, entries: tuple[tuple[str, str | None], ...]) -> bytes:
     """The sitemap as ElementTree writes it indented (``sitemap_etree``), laid out directly: 10× faster."""
     if not entries:
         return sitemap_etree(siteurl, entries)
-    parts = [f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">"]
-    for url, modified in entries:
-        loc = _escape(f"{siteurl}/{url}")
-        if modified is None:
-            parts.append(f"\n  <url>\n    <loc>{loc}</loc>\n  </url>")
-        else:
-            parts.append(f"\n  <url>\n    <loc>{loc}</loc>\n    <lastmod>{_escape(modified)}</lastmod>\n  </url>")
-    parts.append("\n</urlset>\n")
-    return "".join(parts).encode("utf-8", "xmlcharrefreplace")
+    return HEADER + b"".join(url_chunk(siteurl, url, modified) for url, modified in entries) + FOOTER
 
 
 def sitemap_etree(siteurl: str, entries: tuple[tuple[str, str | None], ...]) -> bytes:
@@ -83,6 +50,16 @@ def sitemap_etree(siteurl: str, entries: tuple[tuple[str, str | None], ...]) -> 
     return ElementTree.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+def first_of_each(urls: Iterable[str]) -> list[bool]:
+    """For each URL, whether it is the first with its text (the sitemap lists each URL once, the first entry's)."""
+    seen: set[str] = set()
+    first = []
+    for url in urls:
+        first.append(url not in seen)
+        seen.add(url)
+    return first
+
+
 class SitemapGenerator:
     """Writes sitemap.xml and robots.txt after the other generators have read the site."""
 
@@ -90,79 +67,65 @@ class SitemapGenerator:
         self.context = context
         self.settings = settings
         self.output_path = Path(output_path)
-        # The last sitemap with the entries it was drawn from: a resident builder rewrites it after every
-        # change, and most changes (votes, edits) leave every URL and lastmod as they were.
-        self._last: tuple[tuple[tuple[str, str | None], ...], bytes] | None = None
         # The sitemap lists every post at every update of a resident builder; the theme read most URLs already.
         self._url = content_urls(context)
+        # A resident builder keeps this generator and rewrites the sitemap after every change: each generator's
+        # share is kept (held with the generator, whose id then cannot be reused) and formatted again where it changed.
+        self._kept: dict[int, tuple[Any, Any]] = {}
+        # The URLs of the last sitemap's sections, and which entries were the first with their URL.
+        self._urls: list[list[str]] = []
+        self._first: list[bool] = []
 
-    def _paginated(self, template: str, save_as: str, url: str, articles: list[Any],
-                   newest: Any = _newest) -> Iterator[tuple[str, Any]]:
-        per_page = self.settings["PAGINATED_TEMPLATES"].get(template, False)
-        if per_page is False or not save_as:
-            if save_as:
-                yield url, newest(articles)
-            return
-        paginator = Paginator(save_as, url, articles, self.settings, per_page or self.settings["DEFAULT_PAGINATION"])
-        for number in paginator.page_range:
-            page = paginator.page(number)
-            yield page.url, newest(page.object_list)
+    def sections(self, siteurl: str) -> list[Section]:
+        """Each generator's share of the sitemap, in the order of the generators."""
+        kept, self._kept = self._kept, {}
 
-    def entries(self) -> Iterator[tuple[str, datetime | None]]:
-        """(relative URL, lastmod) of every public page the site builds."""
+        def of(generator: Any, make: Callable[[], Kept]) -> Kept:
+            known = kept.get(id(generator))
+            if known is None or known[0] is not generator:
+                known = (generator, make())
+            self._kept[id(generator)] = known
+            return known[1]
+
+        sections = []
         for generator in self.context.get(GENERATORS_CONTEXT_KEY, ()):
             if isinstance(generator, ArticlesGenerator):
-                yield from self._article_entries(generator)
-            elif isinstance(generator, PagesGenerator):
-                for page in generator.pages:
-                    yield self._url(page), lastmod(page)
+                posts = of(generator, lambda: PostEntries(self.settings, self.context, self._url))
+                sections.append(posts.section(generator, siteurl))
+                continue
+            if isinstance(generator, PagesGenerator):
+                entries: Iterable[tuple[str, datetime | None]] = ((self._url(p), lastmod(p)) for p in generator.pages)
             elif hasattr(generator, "sitemap_entries"):
-                yield from generator.sitemap_entries()
+                entries = generator.sitemap_entries()
+            else:
+                continue
+            sections.append(of(generator, EntryChunks).section(siteurl, entries))
+        return sections
 
-    def _article_entries(self, generator: ArticlesGenerator) -> Iterator[tuple[str, datetime | None]]:
-        s = self.settings
-        articles = generator.articles
-        # Each post is in the index, its tags, category, author and year listings: its lastmod once.
-        mods = {id(article): lastmod(article) for article in articles}
-
-        def newest(contents: Iterable[Any]) -> datetime | None:
-            found = [mods[id(c)] if id(c) in mods else lastmod(c) for c in contents]
-            return max((d for d in found if d is not None), default=None)
-
-        for article in articles:
-            yield self._url(article), mods[id(article)]
-        everything = newest(articles)
-        yield from self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles, newest)
-        for listing in ("archives", "tags", "categories", "authors"):
-            save_as = s.get(f"{listing.upper()}_SAVE_AS")
-            if save_as and listing in s.get("DIRECT_TEMPLATES", ()):
-                yield s.get(f"{listing.upper()}_URL", os.path.dirname(save_as) + "/"), everything
-        for kind, groups in (("tag", generator.tags), ("category", generator.categories),
-                             ("author", generator.authors)):
-            for wrapper, members in sorted(groups.items() if isinstance(groups, dict) else groups):
-                yield from self._paginated(kind, wrapper.save_as, wrapper.url, members, newest)
-        for period in self.context.get("period_archives", {}).get("year", []):
-            yield period["url"], newest(period["dates"])
+    def sitemap(self, siteurl: str) -> bytes:
+        """sitemap.xml's bytes."""
+        sections = self.sections(siteurl)
+        urls = [section.urls for section in sections]
+        if len(urls) != len(self._urls) or any(a is not b and a != b for a, b in zip(urls, self._urls, strict=True)):
+            self._first = first_of_each(chain.from_iterable(urls))
+        self._urls = urls
+        if not self._first:
+            return sitemap_etree(siteurl, ())
+        chunks = chain.from_iterable(section.chunks for section in sections)
+        return HEADER + b"".join(compress(chunks, self._first)) + FOOTER
 
     def generate_output(self, writer: Any) -> None:
         """Write sitemap.xml and robots.txt."""
         siteurl = self.settings.get("SITEURL", "")
         sitemap_path = self.settings.get("SITEMAP_SAVE_AS")
         if sitemap_path and wanted(self.context, sitemap_path):
-            entries = tuple(_shown(self.entries()))
-            if self._last is None or self._last[0] != entries:
-                self._last = (entries, self._sitemap(siteurl, entries))
-            self._write(sitemap_path, self._last[1])
+            self._write(sitemap_path, self.sitemap(siteurl))
         robots_path = self.settings.get("ROBOTS_SAVE_AS")
         if robots_path and wanted(self.context, robots_path):
             lines = ["User-agent: *", "Allow: /"]
             if sitemap_path:
                 lines.append(f"Sitemap: {siteurl}/{sitemap_path}")
             self._write(robots_path, ("\n".join(lines) + "\n").encode("utf-8"))
-
-    @staticmethod
-    def _sitemap(siteurl: str, entries: tuple[tuple[str, str | None], ...]) -> bytes:
-        return sitemap_xml(siteurl, entries)
 
     def _write(self, relative: str, data: bytes) -> None:
         target = self.output_path / relative
