@@ -5,14 +5,15 @@ lastmod of a group of posts: the post alone, or the listing page's posts. The gr
 and the elements are worked out once per set of posts and listings (the "shape"); an update then looks
 for posts whose ``thread`` object is not the one last seen (the resident builder gives a post whose
 comments change a new thread, never edits one; a post edit keeps the post's dates) and formats again
-only the entries of the groups holding such a post. A changed shape (new posts, listings, settings or
-SITEURL: a full build's new generator, or anything else) lays everything out afresh.
+only the entries of the groups holding such a post. A changed shape (another generator, as after a full
+build, or other posts, listings or SITEURL) lays everything out afresh. Settings are read per layout: a
+build with other settings has new generators.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ class PostEntries:
         return self._section
 
     def _shape_of(self, generator: Any, siteurl: str) -> tuple[Any, ...]:
-        """Everything the layout is drawn from, copied (so that changes made in place show); compared by identity."""
+        """What the layout is drawn from, lists copied (changes made in place then show); posts compare by identity."""
         groups = [[(wrapper, list(members)) for wrapper, members in _items(g)]
                   for g in (generator.tags, generator.categories, generator.authors)]
         periods = [(period["url"], list(period["dates"])) for period in self._years()]
@@ -62,23 +63,25 @@ class PostEntries:
     def _lay_out(self, generator: Any, siteurl: str) -> None:
         """Work out every entry, group and element from scratch."""
         self._siteurl = siteurl
-        self._tracked, position = [], {}
+        s = self.settings
+        articles = generator.articles
+        self._tracked = list(articles)  # kept: a tracked post's id stays its own while the layout lasts
+        position = {id(content): number for number, content in enumerate(self._tracked)}
         group_of: dict[tuple[int, ...], int] = {}  # equal groups shared (the direct listings all show every post)
         entries: list[tuple[str, int]] = []
 
-        def group(contents: Iterable[Any]) -> int:
-            members = []
-            for content in contents:
-                if id(content) not in position:
-                    position[id(content)] = len(self._tracked)
-                    self._tracked.append(content)  # kept: its id stays its own while the layout lasts
-                members.append(position[id(content)])
-            return group_of.setdefault(tuple(members), len(group_of))
+        def group(contents: list[Any]) -> int:
+            try:
+                members = tuple(map(position.__getitem__, map(id, contents)))
+            except KeyError:  # a listed post that is not one of the generator's (none, in Pelican): tracked too
+                for content in contents:
+                    if id(content) not in position:
+                        position[id(content)] = len(self._tracked)
+                        self._tracked.append(content)
+                members = tuple(map(position.__getitem__, map(id, contents)))
+            return group_of.setdefault(members, len(group_of))
 
-        s = self.settings
-        articles = generator.articles
-        for article in articles:
-            entries.append((self.url_of(article), group((article,))))
+        entries += ((self.url_of(article), group([article])) for article in articles)
         entries += self._paginated("index", s.get("INDEX_SAVE_AS", "index.html"), "", articles, group)
         for listing in ("archives", "tags", "categories", "authors"):
             save_as = s.get(f"{listing.upper()}_SAVE_AS")
@@ -107,7 +110,7 @@ class PostEntries:
                                        for url, shown in entries])
 
     def _paginated(self, template: str, save_as: str, url: str, articles: list[Any],
-                   group: Callable[[Iterable[Any]], int]) -> list[tuple[str, int]]:
+                   group: Callable[[list[Any]], int]) -> list[tuple[str, int]]:
         """A listing's entries: one per page, as Pelican paginates it (its URLs follow PAGINATION_PATTERNS)."""
         per_page = self.settings["PAGINATED_TEMPLATES"].get(template, False)
         if per_page is False or not save_as:
