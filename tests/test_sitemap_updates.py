@@ -57,11 +57,18 @@ def test_updates_leave_the_sitemap_as_a_fresh_full_build_writes_it(site, setting
     def add_item() -> list[Path]:
         return [site.content / "feedback" / write_item(site.content, 7, "Offline sync", votes=2, created=30).file_name]
 
+    def comment_on_item() -> list[Path]:
+        site.comment("feedback-1", "on-item", date=datetime(2026, 12, 21, 9, 0, tzinfo=UTC))
+        return [item_comment]
+
+    item_comment = site.content / "comments" / "feedback-1" / "on-item.md"
     steps: list[tuple[str, Callable[[], list[Path]]]] = [
         ("comment", lambda: [comment]),
         ("comment removed", lambda: (comment.unlink(), [comment])[1]),
         ("post edited", edit_post),
         ("feedback item", add_item),
+        ("comment on an item", comment_on_item),
+        ("comment on an item removed", lambda: (item_comment.unlink(), [item_comment])[1]),
     ]
     for step, change in steps:
         before = (site.output / "sitemap.xml").read_bytes()
@@ -77,7 +84,13 @@ def test_updates_leave_the_sitemap_as_a_fresh_full_build_writes_it(site, setting
             assert [url for url in shown if "/categories/news/" in url]  # one page of its category
         else:
             assert not shown
-        assert (written != before) == (step in ("comment", "comment removed", "feedback item")), step
+        on_item = {url for url, when in _lastmods(written).items() if when == "2026-12-21T09:00:00+00:00"}
+        if step == "comment on an item":  # the item's page and the hub's pages showing it, not the posts
+            assert f"{siteurl}/feedback/1-item-number-1/" in on_item and f"{siteurl}/feedback/tags/" in on_item
+            assert not any("/posts/" in url for url in on_item)
+        else:
+            assert not on_item
+        assert (written != before) == (step != "post edited"), step
     assert f"{siteurl}/feedback/7-offline-sync/" in _lastmods(written)
 
 

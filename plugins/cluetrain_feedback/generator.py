@@ -101,6 +101,7 @@ class FeedbackGenerator(Generator):
         )
         self.context[ENTRIES_CONTEXT_KEY] = self.entries
         self.context["feedback_hub"] = self.hub
+        self._sitemap_kept: tuple[list[Listing], list[tuple[str, datetime | None]]] | None = None
 
     def update_items(self, items: Mapping[int, FeedbackItem | None]) -> None:
         """Replace, add or remove (None) items, then re-link merges and tags as a full read would."""
@@ -182,6 +183,15 @@ class FeedbackGenerator(Generator):
 
     def sitemap_entries(self) -> Iterator[tuple[str, datetime | None]]:
         """Item pages and the pages of every non-empty listing (the SEO plugin's extension point)."""
+        # A resident builder asks after every change. Whatever changes an item or its comments also drops the
+        # listings (forget_listings), so while they are the same object, so are these entries (~10 ms at 2,000).
+        listings = self.listings
+        kept = self._sitemap_kept
+        if kept is None or kept[0] is not listings:
+            kept = self._sitemap_kept = (listings, list(self._sitemap_entries()))
+        return iter(kept[1])
+
+    def _sitemap_entries(self) -> Iterator[tuple[str, datetime | None]]:
         for entry in self.entries:
             if entry.merged_into is None:  # a merged item's page names the original as canonical
                 yield entry.url, entry.activity
