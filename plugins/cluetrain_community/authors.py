@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -54,9 +54,15 @@ def author_activity(author: Any, articles: list[Any], summaries: ThreadSummaries
     threads = [article.thread for article in articles if getattr(article, "thread", None)]
     published = Counter(month_of(article.date) for article in articles)
     received = months_of(summaries, threads)
-    seen = set(published) | set(received)
-    months = [(month, published[month], received[month])
-              for month in (months_between(min(seen), max(seen)) if seen else [])]
     commenters = len(frozenset().union(*(summaries.of(thread).authors for thread in threads)))
+    return activity_of(author, posts, published, received, commenters)
+
+
+def activity_of(author: Any, posts: list[PostActivity], published: Mapping[date, int], received: Mapping[date, int],
+                commenters: int) -> AuthorActivity:
+    """An author's activity from their posts (newest first) and counts by month (none with a count 0)."""
+    seen = set(published) | set(received)
+    months = [(month, published.get(month, 0), received.get(month, 0))
+              for month in (months_between(min(seen), max(seen)) if seen else [])]
     return AuthorActivity(author=author, posts=posts, comments_received=sum(p.comments for p in posts), months=months,
                           commenters=commenters)

@@ -8,7 +8,7 @@ and levels come from the site settings ``COMMUNITY_CONTRIBUTOR_POINTS`` and ``..
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -61,6 +61,54 @@ class _Tally:
     def seen(self, name: str, when: datetime) -> None:
         if self.newest is None or when >= self.newest:
             self.name, self.newest = name, when
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One contributor's part of one thread or feedback item: its counts, rewards and the name on its newest entry."""
+
+    counts: dict[Measure, int]
+    rewards: tuple[str, ...]
+    newest: datetime
+    name: str
+
+
+def contributions_of(comments: Iterable[Comment]) -> dict[str, Contribution]:
+    """Each contributor's part of one thread's ``comments`` (in display order), as ``rank`` tallies them."""
+    tallies: dict[str, _Tally] = {}
+    for comment in comments:
+        if comment.contributor:
+            tally = tallies.setdefault(comment.contributor, _Tally())
+            tally.seen(comment.author, comment.date)
+            tally.counts[Measure.COMMENT] += 1
+            tally.counts[Measure.HELPFUL] += comment.helpful
+            if comment.rewarded:
+                tally.rewards.append(comment.rewarded)
+    return {key: Contribution(tally.counts, tuple(tally.rewards), tally.newest, tally.name)
+            for key, tally in tallies.items() if tally.newest is not None}
+
+
+def item_contribution(item: Any, done_statuses: Collection[str]) -> Contribution | None:
+    """What a feedback item gives the contributor who filed it (None without a contributor key)."""
+    if not getattr(item, "contributor", None):
+        return None
+    done = any(change.status in done_statuses for change in item.history) or item.status in done_statuses
+    return Contribution({Measure.FEEDBACK: 1, Measure.DONE: int(done), Measure.VOTE: item.votes}, (),
+                        item.date, item.author)
+
+
+def standing_of(key: str, name: str, counts: Mapping[Measure, int], rewards: Sequence[str],
+                points: Mapping[Measure, int], levels: Sequence[Level]) -> Standing:
+    """A contributor's standing from their counts (in Measure order, as the page lists them)."""
+    counted = {measure: counts.get(measure, 0) for measure in Measure}
+    total = sum(points[measure] * count for measure, count in counted.items())
+    return Standing(key=key, name=name, counts=counted, rewards=tuple(rewards), points=total,
+                    level=level_for(total, levels))
+
+
+def rank_order(standing: Standing) -> tuple[int, str, str]:
+    """Most points first, then name, then key (keys are unique: a total order, for stable pages)."""
+    return -standing.points, standing.name.casefold(), standing.key
 
 
 def check_points(points: Any) -> dict[Measure, int]:
@@ -118,12 +166,9 @@ def rank(comments: Iterable[Comment], feedback: Iterable[Any], points: Mapping[M
         tally.counts[Measure.FEEDBACK] += 1
         tally.counts[Measure.DONE] += any(change.status in done for change in item.history) or item.status in done
         tally.counts[Measure.VOTE] += item.votes
-    standings = []
-    for key, tally in tallies.items():
-        total = sum(points[measure] * count for measure, count in tally.counts.items())
-        standings.append(Standing(key=key, name=tally.name, counts=dict(tally.counts), rewards=tuple(tally.rewards),
-                                  points=total, level=level_for(total, levels)))
-    return sorted(standings, key=lambda s: (-s.points, s.name.casefold(), s.key))
+    standings = [standing_of(key, tally.name, tally.counts, tally.rewards, points, levels)
+                  for key, tally in tallies.items()]
+    return sorted(standings, key=rank_order)
 
 
 class LevelBadges:

@@ -6,14 +6,14 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from pelican import signals
 from pelican.generators import Generator
 
-from cluetrain.content_format.moderation_stats import read_moderation_stats
+from cluetrain.content_format.moderation_stats import ModerationMonth, read_moderation_stats
 from cluetrain.output_files import content_urls, replace_file, wanted
 from cluetrain.rules_summary import RuleInForce, load_rules_document, rules_in_force
 
@@ -23,6 +23,8 @@ from .charts import Chart, chart_cache_for, load_renderer, render_svg
 from .contributors import Level, LevelBadges, Standing, check_levels, check_points, rank
 from .stats_charts import author_chart, community_charts
 from .summaries import ThreadSummaries
+from .totals import CommunityData, CommunityTotals
+from .updates import changed_outputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,49 +66,81 @@ class CommunityGenerator(Generator):
         self.points = check_points(self.settings["COMMUNITY_CONTRIBUTOR_POINTS"])
         self.levels = check_levels(self.settings["COMMUNITY_CONTRIBUTOR_LEVELS"])
         self.context["contributor_levels"] = LevelBadges(lambda: self.levels_by_key)
-        self._last_inputs: dict[str, Any] | None = None  # the previous update's "after", this one's "before"
+        self._summaries = ThreadSummaries()  # the full pass's, handed to the running totals
+        self._data: CommunityData | None = None  # what the pages show: the full pass's, then the totals'
+        self._totals: CommunityTotals | None = None  # made after a full build, for the resident builder's updates
         self._changed_levels: frozenset[str] = frozenset()  # contributors whose level the last update changed
-        self._summaries = ThreadSummaries()
         self.chart_cache = chart_cache_for(self.settings)
 
     # Threads are attached after every generator read its content, so compute at write time.
-    @cached_property
+    @property
     def months(self) -> list[MonthActivity]:
-        moderation_file = self.settings["COMMUNITY_MODERATION_STATS"]
-        moderation = read_moderation_stats(Path(self.settings["PATH"]), moderation_file) if moderation_file else None
-        return monthly_activity(self._articles(), self._threads(), self._feedback_items(),
-                                self.settings["FEEDBACK_CLOSED_STATUSES"], moderation, self._summaries)
+        return self._current().months
 
-    @cached_property
+    @property
     def headline(self) -> Headline:
-        return headline(self._articles(), self._threads(), self._feedback_items(),
-                        self.settings["FEEDBACK_CLOSED_STATUSES"], self._summaries)
+        return self._current().headline
 
-    @cached_property
+    @property
     def authors(self) -> list[AuthorActivity]:
-        urls = content_urls(self.context)
-        return [author_activity(author, articles, self._summaries, urls)
-                for author, articles in self.context.get("authors", ())]
+        return self._current().authors
 
-    @cached_property
+    @property
     def contributors(self) -> list[Standing]:
-        comments = [comment for content, _ in self._threads().values()
-                    for comment in self._summaries.of(content.thread).comments]
-        return rank(comments, self._feedback_items(), self.points, self.levels,
-                    self.settings["COMMUNITY_DONE_STATUSES"])
+        return self._current().contributors
 
-    @cached_property
+    @property
     def levels_by_key(self) -> dict[str, Level]:
-        return {standing.key: standing.level for standing in self.contributors if standing.level}
+        return self._current().levels_by_key
+
+    def _current(self) -> CommunityData:
+        if self._data is None:
+            self._data = self._full_pass()
+        return self._data
+
+    def _full_pass(self) -> CommunityData:
+        """Every number from every thread and item (a full build's; updates keep running totals instead)."""
+        threads, items = self._threads(), self._feedback_items()
+        closed = self.settings["FEEDBACK_CLOSED_STATUSES"]
+        urls = content_urls(self.context)
+        comments = [comment for content, _ in threads.values()
+                    for comment in self._summaries.of(content.thread).comments]
+        contributors = rank(comments, items, self.points, self.levels, self.settings["COMMUNITY_DONE_STATUSES"])
+        months = monthly_activity(self._articles(), threads, items, closed, self._moderation(), self._summaries)
+        return CommunityData(
+            months=months,
+            headline=headline(self._articles(), threads, items, closed, self._summaries),
+            authors=[author_activity(author, articles, self._summaries, urls)
+                     for author, articles in self.context.get("authors", ())],
+            contributors=contributors,
+            levels_by_key={standing.key: standing.level for standing in contributors if standing.level},
+            charts=community_charts(months),
+        )
+
+    def _moderation(self) -> list[ModerationMonth] | None:
+        moderation_file = self.settings["COMMUNITY_MODERATION_STATS"]
+        return read_moderation_stats(Path(self.settings["PATH"]), moderation_file) if moderation_file else None
+
+    def _new_totals(self) -> CommunityTotals:
+        """Running totals of the content as it is now (the full pass's thread summaries reused)."""
+        totals = CommunityTotals(self._articles(), self.context.get("authors", ()), content_urls(self.context),
+                                 self.settings["FEEDBACK_CLOSED_STATUSES"], self.settings["COMMUNITY_DONE_STATUSES"],
+                                 self.points, self.levels)
+        totals.refresh(self._contents(), self._feedback_items(), self._summaries.of)
+        self._summaries = ThreadSummaries()  # the totals keep the summaries they need
+        return totals
 
     def _articles(self) -> list[Any]:
         return list(self.context.get("articles", ()))
 
+    def _contents(self) -> list[Any]:
+        """Public content that may have a thread, in site order: published posts and pages, and feedback items."""
+        return [*self.context.get("articles", ()), *self.context.get("pages", ()),
+                *self.context.get("feedback_entries", ())]
+
     def _threads(self) -> dict[str, tuple[Any, str]]:
         """Public content with a thread: published posts and pages, and feedback items."""
-        contents = [*self.context.get("articles", ()), *self.context.get("pages", ()),
-                    *self.context.get("feedback_entries", ())]
-        return {content.thread.key: (content, "") for content in contents if getattr(content, "thread", None)}
+        return {content.thread.key: (content, "") for content in self._contents() if getattr(content, "thread", None)}
 
     def _feedback_items(self) -> list[Any]:
         return [entry.item for entry in self.context.get("feedback_entries", ())]
@@ -122,35 +156,30 @@ class CommunityGenerator(Generator):
         for activity in self.authors:
             yield self.author_url(activity), None
 
-    def _inputs(self) -> dict[str, Any]:
-        """Each output with the data it is drawn from (charts are value objects, so equal data, equal file)."""
-        charts = community_charts(self.months)
-        inputs: dict[str, Any] = {f"{self.community.charts_url}{chart.file_name}": chart for chart in charts}
-        inputs[f"{self.community.stats_url}index.html"] = (self.months, self.headline, charts, self.authors)
-        inputs[f"{self.community.contributors_url}index.html"] = self.contributors
-        for activity in self.authors:
-            chart = author_chart(activity)
-            inputs[f"{self.author_url(activity)}index.html"] = (activity, chart)
-            if chart:
-                inputs[f"{self.community.charts_url}{chart.file_name}"] = chart
-        return inputs
-
     def after_content_changed(self) -> list[str]:
         """Hook for the resident builder after comments or feedback items changed: the outputs whose data changed."""
-        before = self._last_inputs if self._last_inputs is not None else self._inputs()
-        levels_before = self.levels_by_key
-        for name in ("months", "headline", "authors", "contributors", "levels_by_key"):
-            vars(self).pop(name, None)
-        self._summaries.keep_only(content.thread for content, _ in self._threads().values())
-        after = self._last_inputs = self._inputs()
-        levels_after = self.levels_by_key
-        self._changed_levels = frozenset(key for key in levels_before.keys() | levels_after.keys()
-                                         if levels_before.get(key) != levels_after.get(key))
-        return [path for path, data in after.items() if before.get(path) != data]
+        before = self._current()
+        if self._totals is None:  # no warm-up after the full build: totals of the content as it is now
+            self._totals, changes = self._new_totals(), None
+        else:
+            entries = self.context.get("feedback_entries", ())
+            changes = self._totals.refresh(self._contents(), map(attrgetter("item"), entries))
+        after = self._data = self._totals.data(self._moderation(), before)
+        if changes is None:
+            self._changed_levels = frozenset(key for key in before.levels_by_key.keys() | after.levels_by_key.keys()
+                                             if before.levels_by_key.get(key) != after.levels_by_key.get(key))
+        else:
+            self._changed_levels = changes.levels
+        return changed_outputs(self.community, before, after, changes)
 
     def warm_up(self) -> None:
-        """Hook for the resident builder after a full build: load the chart renderer before an update needs it."""
+        """Hook for the resident builder after a full build: load the chart renderer and make the running totals.
+
+        Both now, before an update needs them: the totals cost a pass over every thread and item.
+        """
         load_renderer()
+        self._current()  # the pages' data before any update (the full build computed it)
+        self._totals = self._new_totals()
 
     def threads_to_rerender(self) -> set[str]:
         """Hook for the resident builder, after ``after_content_changed``: threads showing a changed badge.
@@ -159,14 +188,13 @@ class CommunityGenerator(Generator):
         item they filed can do it as well as a comment), every thread they wrote in shows something new.
         """
         changed = self._changed_levels
-        if not changed:
+        if not changed or self._totals is None:
             return set()
-        return {key for key, (content, _) in self._threads().items()
-                if any(node.comment.contributor in changed for node in content.thread.walk())}
+        return self._totals.threads_of(changed)
 
     def generate_output(self, writer: Any) -> None:
         """Write the stats page and its charts, then each author's page and chart."""
-        charts = community_charts(self.months)
+        charts = self._current().charts
         self._write_charts(charts)
         self._render(writer, f"{self.community.stats_url}index.html", "community/stats",
                      months=self.months, headline=self.headline, charts=charts,

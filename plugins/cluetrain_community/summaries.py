@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from .contributors import Contribution, contributions_of
+
 
 def month_of(moment: datetime) -> date:
     """The first day of ``moment``'s month, in UTC (naive datetimes are taken as UTC)."""
@@ -18,11 +20,12 @@ def month_of(moment: datetime) -> date:
 
 @dataclass(frozen=True, slots=True)
 class ThreadSummary:
-    """One thread's approved comments: their records, how many fell in each month, and who wrote them."""
+    """One thread's approved comments: their records, how many fell in each month, who wrote them, what they gave."""
 
     comments: tuple[Any, ...]  # each node's Comment, in display order
     months: Counter[date]
     authors: frozenset[str]  # public names
+    contributions: dict[str, Contribution]  # by contributor key
 
     @classmethod
     def of(cls, thread: Any) -> ThreadSummary:
@@ -32,14 +35,15 @@ class ThreadSummary:
         for comment in comments:  # a plain dict, then one Counter: Counter's own counting costs more per thread
             month = month_of(comment.date)
             months[month] = months.get(month, 0) + 1
-        return cls(comments, Counter(months), frozenset(comment.author for comment in comments))
+        return cls(comments, Counter(months), frozenset(comment.author for comment in comments),
+                   contributions_of(comments))
 
 
 class ThreadSummaries:
     """Summaries by thread object. The resident builder replaces a thread that changes (never edits it),
 
-    so a summary stays valid for as long as its thread object is the content's thread; the community
-    pages then cost a sum over threads, not a walk over every comment, on each update.
+    so a summary stays valid for as long as its thread object is the content's thread: the full pass
+    computes each once, and the running totals (``totals``) start from them.
     """
 
     def __init__(self) -> None:
@@ -52,11 +56,6 @@ class ThreadSummaries:
             known = (thread, ThreadSummary.of(thread))
             self._known[id(thread)] = known
         return known[1]
-
-    def keep_only(self, threads: Iterable[Any]) -> None:
-        """Forget the summaries of threads that were replaced or removed."""
-        current = {id(thread) for thread in threads}
-        self._known = {key: known for key, known in self._known.items() if key in current}
 
 
 def months_of(summaries: ThreadSummaries, threads: Iterable[Any]) -> Counter[date]:
