@@ -1,4 +1,5 @@
-"""Community pages in the resident builder: an author page follows every value it shows."""
+"""Community pages in the resident builder: every update's stats, author and contributor pages and charts are
+those of a fresh full build, and the outputs it names are the ones whose data changed."""
 
 from __future__ import annotations
 

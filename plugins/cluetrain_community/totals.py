@@ -39,7 +39,7 @@ class ItemShare:
     filed: date
     resolved: date | None
     hours: float | None
-    contributor: dict[str, Contribution]  # empty without a contributor key
+    parts: dict[str, Contribution]  # the filer's, by contributor key (none without a key)
 
     @classmethod
     def of(cls, item: Any, closed_statuses: Sequence[str], done_statuses: Collection[str]) -> ItemShare:
@@ -88,9 +88,8 @@ def changed_objects(now: list[Any], before: list[Any], key: Callable[[Any], K],
             if (counted[k][0] if k in counted else None) is not fresh.get(k)]
 
 
-def _threads_of(contents: Iterable[Any]) -> list[Any]:
+def _threads_of(contents: Sequence[Any]) -> list[Any]:
     """Each content's thread (None: none), in order."""
-    contents = list(contents)
     try:
         # At C speed: the pass reads an attribute of every content object, mostly not in the CPU's caches
         # (the update rendered other pages meanwhile), and map() has more of those reads under way at once.
@@ -141,7 +140,7 @@ class CommunityTotals:
         self.authors = AuthorTotals(authors, url_of)
         self.contributors = ContributorTotals(points, levels)
 
-    def refresh(self, contents: Iterable[Any], items: Iterable[Any],
+    def refresh(self, contents: Sequence[Any], items: Iterable[Any],
                 share_of: Callable[[Any], ThreadSummary] = ThreadSummary.of) -> Changes:
         """Follow the threads of ``contents`` (in site order) and the feedback ``items`` as they are now.
 
@@ -181,8 +180,8 @@ class CommunityTotals:
     def _item_changed(self, item_id: int, item: Any | None) -> None:
         old = self._items.pop(item_id, None)
         new = (item, ItemShare.of(item, self._closed, self._done)) if item is not None else None
-        if old is None or new is None or _monthly(old[1]) != _monthly(new[1]):
-            self._months_changed = True  # a vote batch leaves the months as they were
+        if old is None or new is None or _monthly(old[1]) != _monthly(new[1]):  # votes alone leave them alone
+            self._months_changed = True
         for sign, known in ((-1, old), (1, new)):
             if known is None:
                 continue
@@ -192,7 +191,7 @@ class CommunityTotals:
                 add_counts(self._resolved, {share.resolved: 1}, sign)
             if share.hours is not None:
                 self._count_hours(share.filed, share.hours, sign)
-            self.contributors.add(item_id, share.contributor, sign)
+            self.contributors.add(item_id, share.parts, sign)
         if new is not None:
             self._items[item_id] = new
 
