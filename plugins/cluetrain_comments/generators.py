@@ -69,9 +69,17 @@ def newest_comments(contents: Iterable[Any], limit: int) -> list[tuple[Any, Any]
     """
     if limit <= 0:
         return []
+    contents = list(contents)
+    newest_dates = [content.thread.latest for content in contents]
+    known = [moment for moment in newest_dates if moment is not None]
+    # The `limit` threads with the newest comments hold `limit` comments at least as new as the last of them,
+    # so a thread whose newest comment is older has none in the feed: only the others are sorted.
+    floor = heapq.nlargest(limit, known)[-1] if len(known) > limit else None
     # nlargest breaks ties by first seen; -position does the same whatever order the threads are visited in.
-    order = sorted(((content.thread.latest, -position, content) for position, content in enumerate(contents)
-                    if content.thread.latest is not None), key=lambda row: (row[0], row[1]), reverse=True)
+    paired = enumerate(zip(contents, newest_dates, strict=True))
+    rows = ((moment, -position, content) for position, (content, moment) in paired
+            if moment is not None and (floor is None or moment >= floor))
+    order = sorted(rows, key=lambda row: (row[0], row[1]), reverse=True)
     heap: list[tuple[Any, ...]] = []
     for latest, thread_rank, content in order:
         if len(heap) >= limit and latest < heap[0][0]:
