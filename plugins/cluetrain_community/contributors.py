@@ -73,17 +73,23 @@ class Contribution:
     name: str
 
 
+def _count_comment(tallies: dict[str, _Tally], comment: Comment) -> None:
+    """Count one approved comment for its contributor (a comment without a key counts for nobody)."""
+    if not comment.contributor:
+        return
+    tally = tallies.setdefault(comment.contributor, _Tally())
+    tally.seen(comment.author, comment.date)
+    tally.counts[Measure.COMMENT] += 1
+    tally.counts[Measure.HELPFUL] += comment.helpful
+    if comment.rewarded:
+        tally.rewards.append(comment.rewarded)
+
+
 def contributions_of(comments: Iterable[Comment]) -> dict[str, Contribution]:
     """Each contributor's part of one thread's ``comments`` (in display order), as ``rank`` tallies them."""
     tallies: dict[str, _Tally] = {}
     for comment in comments:
-        if comment.contributor:
-            tally = tallies.setdefault(comment.contributor, _Tally())
-            tally.seen(comment.author, comment.date)
-            tally.counts[Measure.COMMENT] += 1
-            tally.counts[Measure.HELPFUL] += comment.helpful
-            if comment.rewarded:
-                tally.rewards.append(comment.rewarded)
+        _count_comment(tallies, comment)
     return {key: Contribution(tally.counts, tuple(tally.rewards), tally.newest, tally.name)
             for key, tally in tallies.items() if tally.newest is not None}
 
@@ -149,14 +155,7 @@ def rank(comments: Iterable[Comment], feedback: Iterable[Any], points: Mapping[M
     done = set(done_statuses)
     tallies: dict[str, _Tally] = {}
     for comment in comments:
-        if not comment.contributor:
-            continue
-        tally = tallies.setdefault(comment.contributor, _Tally())
-        tally.seen(comment.author, comment.date)
-        tally.counts[Measure.COMMENT] += 1
-        tally.counts[Measure.HELPFUL] += comment.helpful
-        if comment.rewarded:
-            tally.rewards.append(comment.rewarded)
+        _count_comment(tallies, comment)
     for item in feedback:
         key = getattr(item, "contributor", None)
         if not key:
