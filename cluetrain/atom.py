@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import blinker
 from feedgenerator import Atom1Feed
 
 from cluetrain import cache_files
-from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, SELECTION_CONTEXT_KEY, Signature, file_signature
+from cluetrain.dropped_outputs import report_dropped
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Beside a feed cache: which feed each output file holds, with the file's stat signature.
@@ -147,8 +147,7 @@ class FeedCache:
     def save(self, cache_dir: Path) -> None:
         """Keep the feeds of this build only, if anything changed; report the files of the last build's feeds gone."""
         dropped = [path for path in self._files if path not in self._files_now]
-        if dropped:
-            blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(self, outputs=dropped)
+        report_dropped(self, dropped)
         version = (self.version if self.version is not None else feed_writer_version(),)
         kept = {key for key, _signature in self._files_now.values()}
         if self.written or (self._loaded is not None and set(self._used) | kept != set(self._loaded)):

@@ -4,9 +4,9 @@ Pelican leaves them (``DELETE_OUTPUT_DIRECTORY`` off, which our full builds need
 pages): a removed post, a renamed slug, a tag no post carries any more or a deleted feedback item
 stayed online at its old URL, unlike in a build from scratch. The page caches know better: each one
 records the files it writes, and at the end of a full build reports those it recorded last time and
-neither wrote nor kept now (:data:`~cluetrain.output_files.OUTPUTS_DROPPED_SIGNAL`). The build driver
-deletes them once the build has succeeded, if they lie inside OUTPUT_PATH and nothing in this build wrote
-them (a page, a feed, a static file). A failed build deletes nothing and keeps what it found for the next.
+neither wrote nor kept now (``report_dropped``, over :data:`~cluetrain.output_files.OUTPUTS_DROPPED_SIGNAL`).
+The build driver deletes them once the build has succeeded, if they lie inside OUTPUT_PATH and nothing in
+this build wrote them (a page, a feed, a static file). A failed build deletes nothing and keeps what it found for the next.
 
 Whatever the file holds now: the resident builder replaces pages between full builds (a thread's page
 after each approval), so the file is seldom the one the cache recorded. Files nobody recorded (a
@@ -21,10 +21,19 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import blinker
+
 from cluetrain import cache_files
+from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL
 
 LEFTOVER_FILE = "cluetrain_dropped_outputs.pickle"
 LEFTOVER_VERSION = 1
+
+
+def report_dropped(sender: object, outputs: list[str]) -> None:
+    """A cache's report of the files it recorded last time and this build neither wrote nor kept (if any)."""
+    if outputs:
+        blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(sender, outputs=outputs)
 
 
 class DroppedOutputs:

@@ -17,14 +17,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import blinker
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 from pelican.utils import sanitised_join
 
 from cluetrain import cache_files
+from cluetrain.dropped_outputs import report_dropped
 from cluetrain.fingerprints import Digester, Unkeyable, static_digest, template_key
-from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, Signature, file_signature
+from cluetrain.output_files import Signature, file_signature
 
 CACHE_FILE = "cluetrain_pelican_pages.pickle"
 CACHE_VERSION = 3  # 3: each call's files are kept by name (a build deletes those of calls gone), unkeyed calls too
@@ -170,8 +170,7 @@ class WrittenPages:
         now = {output for _key, outputs, _signatures in self.kept.values() for output in outputs}
         dropped = [self._path(output) for _key, outputs, _signatures in self.known.values() for output in outputs
                    if output not in now]
-        if dropped:
-            blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(self, outputs=dropped)
+        report_dropped(self, dropped)
         cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, _identity(self.output_path), self.kept,
                          self.rendered)
 

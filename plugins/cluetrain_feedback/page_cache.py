@@ -16,13 +16,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import blinker
 from pelican.contents import Content
 from pelican.paginator import Page, Paginator
 
 from cluetrain import cache_files
+from cluetrain.dropped_outputs import report_dropped
 from cluetrain.fingerprints import Digester, Unkeyable, static_digest, template_key
-from cluetrain.output_files import OUTPUTS_DROPPED_SIGNAL, SELECTION_CONTEXT_KEY, Signature, file_signature
+from cluetrain.output_files import SELECTION_CONTEXT_KEY, Signature, file_signature
 
 from .items import FeedbackEntry
 from .listings import Listing
@@ -128,6 +128,5 @@ class PageCache:
     def save(self) -> None:
         """Keep the keys of this build's pages (only those), and report the files of the last build's pages gone."""
         dropped = [os.path.join(self.output_path, save_as) for save_as in self.known if save_as not in self.kept]
-        if dropped:
-            blinker.signal(OUTPUTS_DROPPED_SIGNAL).send(self, outputs=dropped)
+        report_dropped(self, dropped)
         cache_files.save(Path(self.settings["CACHE_PATH"]) / CACHE_FILE, IDENTITY, self.kept, self.rendered)
