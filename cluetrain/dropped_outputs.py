@@ -6,7 +6,8 @@ stayed online at its old URL, unlike in a build from scratch. The page caches kn
 records the files it writes, and at the end of a full build reports those it recorded last time and
 neither wrote nor kept now (``report_dropped``, over :data:`~cluetrain.output_files.OUTPUTS_DROPPED_SIGNAL`).
 The build driver deletes them once the build has succeeded, if they lie inside OUTPUT_PATH and nothing in
-this build wrote them (a page, a feed, a static file). A failed build deletes nothing and keeps what it found for the next.
+this build wrote them (a page, a feed, a static file). A failed build deletes nothing and keeps what it
+found for the next.
 
 Whatever the file holds now: the resident builder replaces pages between full builds (a thread's page
 after each approval), so the file is seldom the one the cache recorded. Files nobody recorded (a
