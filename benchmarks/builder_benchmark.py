@@ -38,12 +38,13 @@ POST_EDITS = 20  # a sentence added to a post's text (metadata unchanged)
 STATUS_CYCLE = ("under-review", "planned", "in-progress", "done", "new")
 
 
-def _settings(root: Path, output: str, cache: str, **extra: object) -> dict:
+def site_settings_for(root: Path, output: str, cache: str, **extra: object) -> dict:
+    """Settings overrides for a build of the generated site at ``root`` into ``output`` with ``cache``."""
     return {"PATH": str(root / "content"), "OUTPUT_PATH": str(root / output), "CACHE_PATH": str(root / cache),
             "COMMENTS_NOW": datetime(2026, 6, 1, tzinfo=UTC), **extra}
 
 
-def _timed_build(settings: dict) -> float:
+def timed_build(settings: dict) -> float:
     from cluetrain.build import build_site, load_settings
 
     # Each build as a one-off `cluetrain build` (a process of its own) would run it: the previous build's garbage is
@@ -57,9 +58,9 @@ def _timed_build(settings: dict) -> float:
     return time.perf_counter() - started
 
 
-def _plain_pelican(root: Path, cache: str, **extra: object) -> float:
+def plain_pelican(root: Path, cache: str, **extra: object) -> float:
     """Plain Pelican on the same posts: no plugins, its default theme, the same caching."""
-    return _timed_build(_settings(root, "plain-output", cache, PLUGINS=[], THEME="notmyidea",
+    return timed_build(site_settings_for(root, "plain-output", cache, PLUGINS=[], THEME="notmyidea",
                                   DIRECT_TEMPLATES=["index", "tags", "categories", "authors", "archives"],
                                   SEARCH_INDEX_PATH=None, KEEP_UNCHANGED_PAGES=False, **extra))
 
@@ -85,16 +86,16 @@ def full_builds(size: int, round_number: int) -> dict:
     # their inputs). Each build gets its own edit of the same post, and each round its own setting value.
     edited = root / "content" / "posts" / f"post-{size // 2}.md"
     renamed = f"Renamed in round {round_number}"
-    result["plain_cold"] = _plain_pelican(root, "plain-cache")
-    result["plain_cached"] = _plain_pelican(root, "plain-cache")
+    result["plain_cold"] = plain_pelican(root, "plain-cache")
+    result["plain_cached"] = plain_pelican(root, "plain-cache")
     _append(edited, "A sentence added before plain Pelican's build.")
-    result["plain_edited"] = _plain_pelican(root, "plain-cache")
-    result["plain_setting"] = _plain_pelican(root, "plain-cache", SITESUBTITLE=renamed)
-    result["ours_cold"] = _timed_build(_settings(root, "output", "cache"))
-    result["ours_cached"] = _timed_build(_settings(root, "output", "cache"))
+    result["plain_edited"] = plain_pelican(root, "plain-cache")
+    result["plain_setting"] = plain_pelican(root, "plain-cache", SITESUBTITLE=renamed)
+    result["ours_cold"] = timed_build(site_settings_for(root, "output", "cache"))
+    result["ours_cached"] = timed_build(site_settings_for(root, "output", "cache"))
     _append(edited, "A sentence added before our build.")
-    result["ours_edited"] = _timed_build(_settings(root, "output", "cache"))
-    result["ours_setting"] = _timed_build(_settings(root, "output", "cache", SITESUBTITLE=renamed))
+    result["ours_edited"] = timed_build(site_settings_for(root, "output", "cache"))
+    result["ours_setting"] = timed_build(site_settings_for(root, "output", "cache", SITESUBTITLE=renamed))
     return result
 
 
@@ -108,7 +109,7 @@ def live_updates(size: int) -> dict:
     root = WORK / f"n{size}"
     import_everything()
     result: dict = {"size": size}
-    site = ResidentSite(REPO, _settings(root, "output", "cache"))
+    site = ResidentSite(REPO, site_settings_for(root, "output", "cache"))
     site.full_build("start")
     first_page, complete = [], []
     for number in range(APPROVALS):

@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from benchmarks.builder_benchmark import _plain_pelican, _settings, _timed_build  # noqa: E402
+from benchmarks.builder_benchmark import plain_pelican, site_settings_for, timed_build  # noqa: E402
 
 DEFAULT_WORK = REPO / "benchmarks" / "_work" / "cold_options"
 # Name → settings that turn the part off (our defaults: none).
@@ -62,10 +62,10 @@ def one_round(work: Path, size: int, round_number: int) -> dict[str, float]:
         generate(root, size)
     import_everything()
     _cold(root)
-    result = {"plain": _plain_pelican(root, "plain-cache"), "plain files": _files(root / "plain-output")}
+    result = {"plain": plain_pelican(root, "plain-cache"), "plain files": _files(root / "plain-output")}
     for name, overrides in VARIANTS.items():
         _cold(root)
-        result[name] = _timed_build(_settings(root, "output", "cache", **overrides))
+        result[name] = timed_build(site_settings_for(root, "output", "cache", **overrides))
         result[f"{name} files"] = _files(root / "output")
     return result
 
