@@ -157,14 +157,13 @@ def rank(comments: Iterable[Comment], feedback: Iterable[Any], points: Mapping[M
     for comment in comments:
         _count_comment(tallies, comment)
     for item in feedback:
-        key = getattr(item, "contributor", None)
-        if not key:
+        part = item_contribution(item, done)
+        if part is None:
             continue
-        tally = tallies.setdefault(key, _Tally())
-        tally.seen(item.author, item.date)
-        tally.counts[Measure.FEEDBACK] += 1
-        tally.counts[Measure.DONE] += any(change.status in done for change in item.history) or item.status in done
-        tally.counts[Measure.VOTE] += item.votes
+        tally = tallies.setdefault(item.contributor, _Tally())
+        tally.seen(part.name, part.newest)
+        for measure, count in part.counts.items():
+            tally.counts[measure] += count
     standings = [standing_of(key, tally.name, tally.counts, tally.rewards, points, levels)
                   for key, tally in tallies.items()]
     return sorted(standings, key=rank_order)
