@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pelican import signals
 
@@ -175,6 +175,15 @@ class CommentFeedsGenerator(_OutputGenerator):
 MANIFEST_FIELDS = ("key", "title", "url", "kind", "status", "comments")
 
 
+class _ManifestRow(NamedTuple):
+    """One thread's entry in threads.json, with the content and thread it was read from."""
+
+    content: Any
+    thread: Any
+    values: tuple[Any, ...]  # the entry's fields, then the count's type
+    text: str  # the entry as written
+
+
 class ThreadManifestGenerator(_OutputGenerator):
     """Writes threads.json: every public thread with its title, URL and open/closed state."""
 
@@ -182,7 +191,7 @@ class ThreadManifestGenerator(_OutputGenerator):
         super().__init__(*args, **kwargs)
         # Each thread's entry as last laid out, by thread key, with the content and thread it was read from: a
         # resident builder rewrites threads.json after every comment, and only the commented thread's entry changed.
-        self._rows: dict[str, tuple[Any, Any, tuple[Any, ...], str]] = {}
+        self._rows: dict[str, _ManifestRow] = {}
 
     def generate_output(self, writer: Any) -> None:
         """Write the manifest the comments service validates submissions against."""
@@ -196,19 +205,17 @@ class ThreadManifestGenerator(_OutputGenerator):
             row = known.get(key)
             # A resident builder gives a content a new thread object when its comments or state change, and a new
             # content object when its title or URL can (an edit of a post's text keeps both: neither shows here).
-            if row is None or row[0] is not content or row[1] is not content.thread or row[2][3] != kind:
+            if row is None or row.content is not content or row.thread is not content.thread or row.values[3] != kind:
                 count = content.thread.count
                 # The count's type too: equal numbers of other types (1, True, 1.0) are written apart.
                 values = (key, content.title, self.absolute_url(self.content_url(content)), kind,
                           "open" if content.thread.open else "closed", count, type(count))
-                if row is None or row[2] != values:
-                    row = (content, content.thread, values,
-                           manifest_row(dict(zip(MANIFEST_FIELDS, values[:-1], strict=True))))
-                else:
-                    row = (content, content.thread, values, row[3])
+                text = (row.text if row is not None and row.values == values
+                        else manifest_row(dict(zip(MANIFEST_FIELDS, values[:-1], strict=True))))
+                row = _ManifestRow(content, content.thread, values, text)
             rows[key] = row
         self._rows = rows
-        self.write(target, manifest_from_rows([row[3] for row in rows.values()]).encode("utf-8"))
+        self.write(target, manifest_from_rows([row.text for row in rows.values()]).encode("utf-8"))
 
 
 def manifest_json(entries: list[dict[str, Any]]) -> str:
